@@ -1,0 +1,38 @@
+# The two commands of the README, and a few instructor shortcuts.
+#   make lab    set up (once) and open the course in JupyterLab
+#   make test   set up (once) and run the full test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.nnkit-installed
+
+.PHONY: setup lab test test-browser build check benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[course,test]'
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab chapters/
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser
+
+build: setup
+	$(BIN)/nnkit build
+
+check: setup
+	$(BIN)/nnkit check
+
+benchmark: setup
+	$(BIN)/python benchmarks/bench_epoch.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,22 @@
+"""nnkit: reference implementations for the course *How neural networks learn*.
+
+Modules (one concern each):
+
+- ``nnkit.activations``     sigmoid, tanh, ReLU family, ELU, softmax, maxout and derivatives
+- ``nnkit.costs``           quadratic, cross-entropy and log-likelihood costs (``fn`` / ``delta``)
+- ``nnkit.regularization``  L1 / L2 penalties, gradients and update rules
+- ``nnkit.dropout``         inverted dropout forward / backward
+- ``nnkit.init``            weight initializers and their variances
+- ``nnkit.optim``           SGD and momentum
+- ``nnkit.network``         a mini-batch-vectorised multilayer perceptron
+- ``nnkit.data``            offline real digits (MNIST 5k, 8x8 digits, full MNIST from local files)
+- ``nnkit.gradcheck``       centred finite differences and relative error
+- ``nnkit.checks``          student-facing feedback (hint ladders)
+- ``nnkit.widgets``         interactive explorers for the notebooks
+- ``nnkit.course``          instructor tooling (``nnkit build``, ``nnkit check``, ``nnkit grade``)
+
+Conventions: rows are examples (``X`` has shape ``(N, D)``), costs are means over the
+batch, randomness only through an explicit ``numpy.random.Generator`` or seed.
+"""
+
+__version__ = "0.1.0"
