@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[course,test]'
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told; containers and CI often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	$(BIN)/jupyter lab chapters/
+	$(BIN)/jupyter lab chapters/ $(ROOT_FLAG)
 
 test: setup
 	$(BIN)/python -m pytest

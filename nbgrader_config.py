@@ -1,0 +1,52 @@
+"""nbgrader configuration of the course (read by `nnkit build|check|grade` and by plain `nbgrader`).
+
+Layout: the instructor notebooks in solutions/<chapter-id>/ are nbgrader's "source"
+step and the student notebooks in chapters/<chapter-id>/ its "release" step.
+Build releases with `nnkit build` (it adds the banner and nbval tags that plain
+`nbgrader generate_assignment` does not); grade with `nnkit grade`, which runs
+nbgrader in a throwaway course directory and never writes a gradebook here.
+"""
+
+import os
+
+import yaml
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+_here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(_here, "course.yml"), encoding="utf-8") as _f:
+    c.CourseDirectory.course_id = yaml.safe_load(_f)["course"]["id"]
+
+c.CourseDirectory.root = _here
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "chapters"
+
+# Never copied from solutions/<id>/ into a release (or into a grading folder):
+# the jupytext .py sources hold the solutions and hidden tests in plain text.
+c.CourseDirectory.ignore = [
+    "*.py",
+    "*.pyc",
+    "__pycache__",
+    ".ipynb_checkpoints",
+    ".pytest_cache",
+    ".hypothesis",
+    "gradebook.db",
+    "*.db-journal",
+    ".DS_Store",
+    "feedback",
+]
+
+# What a student sees where a solution was.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.enforce_metadata = True
+
+# Autograding: every cell gets at most this many seconds, then the kernel is interrupted
+# and the cell records a CellTimeoutError (scoring 0 if it is a graded test).
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+c.Execute.startup_timeout = 120
+
+# A submission that dumps megabytes of output should not bloat the feedback.
+c.LimitOutput.max_lines = 500
+c.LimitOutput.max_traceback = 100

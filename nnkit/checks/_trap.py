@@ -1,0 +1,356 @@
+"""Catch a student's function calling the nnkit reference it is supposed to replace.
+
+A chapter asks students to *write* e.g. ``quadratic_cost``; nnkit ships a reference with the
+same job (``nnkit.costs.quadratic_cost``). Hidden tests compare the two, so a student could
+"solve" the exercise by calling the reference. :func:`forbid_references` stops that: while a
+student's function runs, every listed reference is swapped for a *trap* that raises
+:class:`ReferenceUsedError` with a friendly message, and the originals come back afterwards,
+even when the student's code raises.
+
+What gets trapped, for each dotted name such as ``"nnkit.costs.quadratic_cost"``:
+
+* the module attribute (``nnkit.costs.quadratic_cost``), so ``import nnkit.costs`` and
+  ``from nnkit import costs`` routes are caught, also imports done *inside* the function;
+* every alias in the given namespaces (normally the notebook's globals), found by identity
+  (``from nnkit.costs import quadratic_cost as qc`` -> ``qc`` is trapped), including bound
+  methods whose underlying function is a reference (``qc = QuadraticCost().fn``);
+* the function's code object itself (``__code__`` is swapped), so references stashed in
+  closures, default arguments, dicts or ``functools.partial`` are caught too;
+* for a class (``"nnkit.costs.CrossEntropyCost"``), every public method defined on the class
+  (``fn``, ``delta``, ...) and ``__call__``: instances made before or during the call, and
+  helpers like ``get_cost("cross_entropy")`` that return instances, all hit the trap.
+
+The context manager yields a :class:`Trap` whose ``triggered`` list records every reference
+that was called, so a check can fail the student even if their code swallowed the exception
+(``try: ... except Exception: ...``).
+
+Example
+-------
+>>> from nnkit.checks import forbid_references
+>>> with forbid_references(["nnkit.costs.quadratic_cost"], namespace=globals()) as trap:
+...     result = student_quadratic_cost(a, y)        # doctest: +SKIP
+>>> trap.triggered                                    # doctest: +SKIP
+[]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import sys
+import types
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping
+
+__all__ = ["ReferenceUsedError", "Trap", "forbid_references", "resolve"]
+
+
+class CheckFailed(AssertionError):
+    """A student's function failed a check. An ``AssertionError``, so nbgrader marks the cell failed.
+
+    The message is the whole transcript of the check so far (the ✓/✗ lines), ending with what
+    was expected, what came back and a hint.
+    """
+
+
+class ReferenceUsedError(CheckFailed):
+    """Raised by a trap: the student's function called an nnkit reference it should replace."""
+
+    def __init__(self, dotted: str, student: str | None = None):
+        self.dotted = dotted
+        who = f"{student} " if student else "your function "
+        super().__init__(
+            f"{who}looks like it calls {dotted}; write it yourself "
+            f"(the nnkit reference is switched off while your function is checked - use numpy, "
+            f"and the functions the exercise allows, e.g. nnkit.activations.sigmoid)"
+        )
+
+
+# --------------------------------------------------------------------------- resolving names
+def resolve(dotted: str) -> tuple[Any, str, Any]:
+    """Return ``(owner, attribute, object)`` for a dotted name like ``"nnkit.costs.QuadraticCost"``.
+
+    The longest importable prefix is the module; the rest is followed with ``getattr``
+    (so ``"nnkit.costs.QuadraticCost.delta"`` gives owner ``QuadraticCost``, attribute ``"delta"``).
+    Raises ``ValueError`` if the name does not exist (a typo in a forbidden list must not pass silently).
+    """
+    if not isinstance(dotted, str) or "." not in dotted:
+        raise ValueError(f"forbidden reference: expected a dotted name like 'nnkit.costs.quadratic_cost', got {dotted!r}")
+    parts = dotted.split(".")
+    module, split = None, 0
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            module = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        split = i
+        break
+    if module is None:
+        raise ValueError(f"forbidden reference {dotted!r}: no importable module in that name")
+    owner: Any = module
+    for name in parts[split:-1]:
+        owner = getattr(owner, name)
+    attr = parts[-1]
+    if attr not in vars(owner):
+        raise ValueError(f"forbidden reference {dotted!r}: {owner!r} has no attribute {attr!r}")
+    return owner, attr, vars(owner)[attr]
+
+
+# --------------------------------------------------------------------------- the trap itself
+@dataclass
+class Trap:
+    """What :func:`forbid_references` yields: which references were called during the block.
+
+    Attributes
+    ----------
+    names : list of str
+        The dotted names that were trapped.
+    triggered : list of str
+        Dotted names of the references that were called (in call order, repeats kept).
+    student : str or None
+        Name used in the error message ("quadratic_cost looks like it calls ...").
+    """
+
+    names: list[str]
+    student: str | None = None
+    triggered: list[str] = field(default_factory=list)
+
+
+_ACTIVE: list[Trap] = []  # stack of active traps (nesting is allowed)
+
+
+def _fire(dotted: str):
+    """Called by every trap: record the call on the innermost active Trap, then raise."""
+    student = None
+    if _ACTIVE:
+        _ACTIVE[-1].triggered.append(dotted)
+        student = _ACTIVE[-1].student
+    raise ReferenceUsedError(dotted, student)
+
+
+def _trap_function(dotted: str, template=None) -> types.FunctionType:
+    """A fresh function that calls :func:`_fire` with ``dotted`` baked in as a constant.
+
+    It carries the name and docstring of ``template`` so tracebacks and ``help`` stay readable.
+    It takes no closure, so its ``__code__`` can be put into any closure-free function.
+    """
+    src = (
+        "def _nnkit_trap(*args, **kwargs):\n"
+        "    from nnkit.checks._trap import _fire\n"
+        f"    _fire({dotted!r})\n"
+    )
+    ns: dict[str, Any] = {}
+    exec(compile(src, f"<nnkit trap for {dotted}>", "exec"), {"__name__": "nnkit.checks._trap"}, ns)
+    fn = ns["_nnkit_trap"]
+    if template is not None:
+        fn.__name__ = getattr(template, "__name__", fn.__name__)
+        fn.__qualname__ = getattr(template, "__qualname__", fn.__qualname__)
+    return fn
+
+
+def _underlying(obj):
+    """The plain function behind a staticmethod/classmethod/bound method, else ``obj``."""
+    if isinstance(obj, (staticmethod, classmethod)):
+        return obj.__func__
+    if isinstance(obj, types.MethodType):
+        return obj.__func__
+    return obj
+
+
+class _Patcher:
+    """Records every change so :meth:`restore` can undo them in reverse order."""
+
+    def __init__(self):
+        self._undo: list[tuple] = []
+
+    def setattr(self, owner, attr, value):
+        old = vars(owner)[attr] if attr in vars(owner) else _MISSING
+        setattr(owner, attr, value)
+        self._undo.append(("attr", owner, attr, old))
+
+    def setitem(self, mapping: MutableMapping, key, value):
+        old = mapping[key]
+        mapping[key] = value
+        self._undo.append(("item", mapping, key, old))
+
+    def setcode(self, fn: types.FunctionType, code):
+        old = fn.__code__
+        fn.__code__ = code
+        self._undo.append(("code", fn, None, old))
+
+    def restore(self):
+        errors = []
+        for kind, target, key, old in reversed(self._undo):
+            try:
+                if kind == "attr":
+                    if old is _MISSING:
+                        delattr(target, key)
+                    else:
+                        setattr(target, key, old)
+                elif kind == "item":
+                    target[key] = old
+                else:
+                    target.__code__ = old
+            except Exception as exc:  # pragma: no cover - restoring must try everything
+                errors.append(exc)
+        self._undo.clear()
+        if errors:  # pragma: no cover
+            raise RuntimeError(f"nnkit.checks: could not restore {len(errors)} references: {errors}")
+
+
+_MISSING = object()
+
+
+def _callables_of_class(cls) -> dict[str, tuple[Any, bool]]:
+    """Public methods (and ``__call__``) of ``cls``: name -> (raw class attribute, defined on cls itself).
+
+    Inherited methods (from a base class other than ``object``) are listed with ``False``: they
+    get shadowed on ``cls`` only, so sibling classes sharing the base keep working.
+    """
+    out: dict[str, tuple[Any, bool]] = {}
+    for klass in reversed(cls.__mro__[:-1]):  # base first, cls last: cls wins
+        for name, raw in vars(klass).items():
+            if name.startswith("_") and name != "__call__":
+                continue
+            if isinstance(raw, (staticmethod, classmethod, types.FunctionType)):
+                out[name] = (raw, klass is cls)
+    return out
+
+
+def _swap_code(patcher: _Patcher, fn, dotted: str) -> None:
+    """Replace the body of a plain Python function by the trap (only if it has no closure)."""
+    if isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars:
+        patcher.setcode(fn, _trap_function(dotted).__code__)
+
+
+def _wrap_like(raw, trap):
+    """Wrap ``trap`` in the same descriptor type as ``raw`` (staticmethod stays staticmethod)."""
+    if isinstance(raw, staticmethod):
+        return staticmethod(trap)
+    if isinstance(raw, classmethod):
+        return classmethod(trap)
+    return trap
+
+
+def _namespaces(namespace) -> list[MutableMapping]:
+    if namespace is None:
+        return []
+    if isinstance(namespace, Mapping):
+        spaces = [namespace]
+    else:
+        spaces = list(namespace)
+    seen, out = set(), []
+    for ns in spaces:
+        if ns is None or id(ns) in seen:
+            continue
+        if not isinstance(ns, MutableMapping):
+            raise TypeError(f"namespace: expected a dict of globals (or a list of them), got {type(ns).__name__}")
+        seen.add(id(ns))
+        out.append(ns)
+    return out
+
+
+def caller_globals(skip_prefixes: tuple[str, ...] = ("nnkit.checks",)) -> dict | None:
+    """Globals of the nearest calling frame outside ``nnkit.checks`` (the notebook, usually)."""
+    frame = inspect.currentframe()
+    try:
+        f = frame.f_back if frame else None
+        while f is not None:
+            mod = f.f_globals.get("__name__", "")
+            if not any(mod == p or mod.startswith(p + ".") for p in skip_prefixes):
+                return f.f_globals
+            f = f.f_back
+        return None
+    finally:
+        del frame
+
+
+@contextlib.contextmanager
+def forbid_references(
+    names: Iterable[str],
+    namespace: Mapping | Iterable[Mapping] | None = None,
+    *,
+    student: str | None = None,
+) -> Iterator[Trap]:
+    """Within the ``with`` block, calling any listed nnkit reference raises :class:`ReferenceUsedError`.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Dotted names, e.g. ``["nnkit.costs.quadratic_cost", "nnkit.costs.CrossEntropyCost"]``.
+        Functions, classes (their public methods and ``__call__`` are trapped) and single
+        methods (``"nnkit.costs.QuadraticCost.delta"``) are accepted. A name that does not
+        exist raises ``ValueError`` (no silent typos).
+    namespace : dict or list of dicts, optional
+        Globals to search for aliases of the references, by identity. Pass the notebook's
+        ``globals()``; :class:`~nnkit.checks._ladder.Ladder` passes the student function's
+        ``__globals__`` and the caller's globals. ``sys.modules["__main__"].__dict__`` is always
+        searched too (that is the notebook's namespace inside a Jupyter kernel).
+    student : str, optional
+        The student's function name, used in the error message.
+
+    Yields
+    ------
+    Trap
+        ``trap.triggered`` lists the references that were called inside the block.
+
+    Notes
+    -----
+    Everything is restored in a ``finally`` clause, so the references work again after the
+    block even if the student's function raised. Traps nest: an inner block records its calls
+    on its own :class:`Trap`.
+    """
+    names = list(names)
+    spaces = _namespaces(namespace)
+    main = sys.modules.get("__main__")
+    if main is not None and id(vars(main)) not in {id(s) for s in spaces}:
+        spaces.append(vars(main))
+
+    # Resolve everything before touching anything: a bad name must not leave half a trap behind.
+    resolved = [(dotted, *resolve(dotted)) for dotted in names]
+
+    patcher = _Patcher()
+    trap = Trap(names=names, student=student)
+    by_identity: dict[int, tuple[Any, str]] = {}  # id(original object) -> (original, dotted)
+    _ACTIVE.append(trap)
+    try:
+        for dotted, owner, attr, raw in resolved:
+            obj = _underlying(raw)
+            if inspect.isclass(obj):
+                by_identity[id(obj)] = (obj, dotted)  # aliases of the class itself
+                for mname, (mraw, own) in _callables_of_class(obj).items():
+                    mdotted = f"{dotted}.{mname}"
+                    mfn = _underlying(mraw)
+                    if own:  # inherited methods are only shadowed (siblings keep the original)
+                        by_identity.setdefault(id(mfn), (mfn, mdotted))
+                        _swap_code(patcher, mfn, mdotted)
+                    patcher.setattr(obj, mname, _wrap_like(mraw, _trap_function(mdotted, mfn)))
+                continue  # the class object stays in place (isinstance checks keep working)
+            by_identity.setdefault(id(obj), (obj, dotted))
+            _swap_code(patcher, obj, dotted)
+            patcher.setattr(owner, attr, _wrap_like(raw, _trap_function(dotted, obj)))
+
+        # Aliases in the namespaces, found by identity (never by name: the student's own
+        # function usually has the same name as the reference).
+        for ns in spaces:
+            for key, value in list(ns.items()):
+                target = value
+                if isinstance(value, types.MethodType):
+                    target = value.__func__
+                try:
+                    hit = by_identity.get(id(target))
+                except TypeError:  # pragma: no cover - unhashable id is impossible, be safe
+                    hit = None
+                if hit is None or hit[0] is not target:
+                    continue
+                original, dotted = hit
+                if inspect.isclass(original):
+                    continue  # its methods are trapped; keep the class usable for isinstance
+                patcher.setitem(ns, key, _trap_function(dotted, original))
+        yield trap
+    finally:
+        try:
+            patcher.restore()
+        finally:
+            _ACTIVE.remove(trap)

@@ -1,0 +1,224 @@
+"""Fixtures for the end-to-end browser tests: a private JupyterLab server and headless Chromium.
+
+Session scope: one server (serving temporary, output-free COPIES of the notebooks) and one
+browser; every test gets a fresh browser context. Both are shut down in ``finally`` blocks,
+and the server's teardown fails loudly if any of its processes (kernels included) survive.
+
+Knobs (environment variables):
+
+``NNKIT_CHROMIUM``            path of the Chromium/Chrome executable (default: Debian's ``/usr/bin/chromium``)
+``NNKIT_E2E_REQUIRE_BROWSER`` ``1`` turns "no Chromium" from a skip into a failure (for CI)
+``NNKIT_E2E_ARTIFACTS``       folder for screenshots and timings (default: ``<repo>/e2e-artifacts``)
+``NNKIT_E2E_TIMEOUT``         seconds for slow steps such as kernel start or Run All (default 300)
+``NNKIT_E2E_MOVES``           slider moves per chapter for the redraw median (default 7)
+``NNKIT_E2E_REDRAW_MD``       also write the redraw table to this markdown file
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from e2e_course import REPO, chapter_notebooks  # noqa: E402
+from e2e_lab import CHROMIUM_ARGS, LabServer, find_chromium  # noqa: E402
+from e2e_notebook import strip_outputs  # noqa: E402
+from e2e_selftest import write_selftest_notebooks  # noqa: E402
+
+INSTALL_HINT = (
+    "Install Debian's Chromium with `apt-get install chromium` (or point NNKIT_CHROMIUM at a "
+    "Chromium/Chrome binary); the python playwright package drives it, browser downloads are not needed."
+)
+
+_REDRAW_KEY = pytest.StashKey[list]()
+_ARTIFACTS_KEY = pytest.StashKey[Path]()
+
+
+def e2e_timeout() -> float:
+    return float(os.environ.get("NNKIT_E2E_TIMEOUT", "300"))
+
+
+def e2e_moves() -> int:
+    return max(1, int(os.environ.get("NNKIT_E2E_MOVES", "7")))
+
+
+# ---------------------------------------------------------------------------- reporting hooks
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    records = config.stash.get(_REDRAW_KEY, None)
+    artifacts = config.stash.get(_ARTIFACTS_KEY, None)
+    if artifacts is None:
+        return
+    tr = terminalreporter
+    tr.section("browser e2e")
+    tr.write_line(f"screenshots and timings: {artifacts}")
+    for r in records or []:
+        tr.write_line(
+            f"  redraw {r['label']}: median {statistics.median(r['times_ms']):.0f} ms "
+            f"over {len(r['times_ms'])} moves (cell {r['cell']}, slider {r['slider']})"
+        )
+
+
+# ---------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of Chromium; skip (or fail with NNKIT_E2E_REQUIRE_BROWSER=1) when there is none."""
+    required = os.environ.get("NNKIT_E2E_REQUIRE_BROWSER") == "1"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        msg = "the python package playwright is missing: pip install -e '.[test]'"
+        pytest.fail(msg) if required else pytest.skip(msg)
+    path = find_chromium()
+    if path is None:
+        msg = f"no Chromium found (NNKIT_CHROMIUM, /usr/bin/chromium, PATH). {INSTALL_HINT}"
+        pytest.fail(msg) if required else pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def artifacts(pytestconfig) -> Path:
+    """Folder for screenshots and redraw timings (printed at start and in the summary)."""
+    folder = Path(os.environ.get("NNKIT_E2E_ARTIFACTS") or REPO / "e2e-artifacts").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    pytestconfig.stash[_ARTIFACTS_KEY] = folder
+    print(f"\n[browser e2e] screenshots and timings go to {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def lab_root(tmp_path_factory) -> Path:
+    """Server root: output-free copies of every chapter notebook plus the self-test notebooks."""
+    root = tmp_path_factory.mktemp("lab-root")
+    for item in chapter_notebooks():
+        for kind, src in (("solutions", item.solution), ("chapters", item.release)):
+            if src.is_file():
+                strip_outputs(src, root / kind / item.chapter / src.name)
+                for extra in src.parent.iterdir():  # data files next to the notebook, never .py sources
+                    if extra.is_file() and extra.suffix not in {".py", ".pyc", ".ipynb"} and not extra.name.startswith("."):
+                        shutil.copy2(extra, root / kind / item.chapter / extra.name)
+    write_selftest_notebooks(root / "_selftest")
+    return root
+
+
+@pytest.fixture(scope="session")
+def lab_server(lab_root, tmp_path_factory, chromium_path):
+    """A running JupyterLab server; stopped (with its kernels) at the end, leaks fail the run."""
+    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-home"), start_timeout=e2e_timeout())
+    try:
+        server.start()
+        print(f"[browser e2e] JupyterLab pid {server.proc.pid} on {server.base_url}, root {lab_root}")
+        yield server
+    finally:
+        survivors = server.stop()
+        gone = server.proc is None or server.proc.poll() is not None
+        print(f"[browser e2e] server stopped: pid gone={gone}, survivors={survivors}")
+        assert gone and not survivors, (
+            f"JupyterLab (pid {server.proc and server.proc.pid}) or its kernels survived shutdown: {survivors}"
+        )
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium driven by playwright; closed at the end, whatever happened."""
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = None
+    try:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+    finally:
+        try:
+            if browser is not None:
+                browser.close()
+        finally:
+            pw.stop()
+
+
+@pytest.fixture
+def page(browser, lab_server, artifacts, request):
+    """A fresh browser context and page; a screenshot is kept when the test fails."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        yield pg
+    finally:
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
+            try:
+                pg.screenshot(path=str(artifacts / f"FAILED-{name}.png"), full_page=True)
+                print(f"\n[browser e2e] failure screenshot: {artifacts / f'FAILED-{name}.png'}")
+            except Exception as exc:  # the page may be gone; the failure itself matters more
+                print(f"[browser e2e] could not take a failure screenshot: {exc}")
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def redraw_log(pytestconfig, artifacts):
+    """Collects redraw timings; writes JSON + a markdown table when the session ends."""
+    records: list[dict] = []
+    pytestconfig.stash[_REDRAW_KEY] = records
+    yield records
+    if not records:
+        return
+    (artifacts / "redraw_times.json").write_text(json.dumps(records, indent=1))
+    table = redraw_markdown(records)
+    (artifacts / "browser_redraw.md").write_text(table)
+    target = os.environ.get("NNKIT_E2E_REDRAW_MD")
+    if target:
+        Path(target).write_text(table)
+
+
+def redraw_markdown(records: list[dict]) -> str:
+    """The benchmark table (median per chapter notebook) with the command that reproduces it."""
+    import ipywidgets
+    import jupyterlab
+
+    lines = [
+        "# Browser redraw times",
+        "",
+        "Time from the keydown on a slider handle (ArrowRight/ArrowLeft) to the new plot image in the",
+        "page, measured inside headless Chromium by tests/browser (a MutationObserver on the widget's",
+        "output; the clock is the page's `performance.now()`). It covers the round trip",
+        "browser -> kernel -> callback -> matplotlib PNG -> browser, on the chapter's main widget.",
+        "",
+        f"Machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+        f"JupyterLab {jupyterlab.__version__}, ipywidgets {ipywidgets.__version__}.",
+        "",
+        "| notebook | widget cell | slider | moves | median (ms) | min (ms) | max (ms) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        t = r["times_ms"]
+        lines.append(
+            f"| {r['label']} | {r['cell']} | {r['slider']} | {len(t)} | {statistics.median(t):.0f} "
+            f"| {min(t):.0f} | {max(t):.0f} |"
+        )
+    lines += [
+        "",
+        "Reproduce (writes this file; the first move of a widget includes some warm-up):",
+        "",
+        "```",
+        "NNKIT_E2E_MOVES=15 NNKIT_E2E_REDRAW_MD=benchmarks/browser_redraw.md \\",
+        "    .venv/bin/pytest tests/browser -q -p no:cacheprovider -s",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
