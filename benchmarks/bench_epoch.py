@@ -168,23 +168,45 @@ def make_matmul_only(X, Y):
 # --------------------------------------------------------------------------- timing
 
 
-def time_epochs(epoch, batch_size, repeats):
-    epoch(batch_size)  # warm-up (allocations, BLAS threads, torch kernels)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        epoch(batch_size)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
+def run_rounds(impls, repeats):
+    """Median seconds per epoch for every (implementation, batch size).
+
+    Measurements are interleaved (round-robin over implementations and batch sizes, one
+    epoch each, ``repeats`` rounds) so that a change in machine load hits every row alike.
+    """
+    epochs = {}
+    for name, factory, reps in impls:
+        epoch, accuracy = factory()
+        for B in BATCHES:
+            epoch(B)  # warm-up: allocations, BLAS threads, torch kernels
+        epochs[name] = (epoch, accuracy, reps)
+    times = {(name, B): [] for name in epochs for B in BATCHES}
+    for r in range(repeats):
+        for name, (epoch, _, reps) in epochs.items():
+            if r >= reps:
+                continue
+            for B in BATCHES:
+                t0 = time.perf_counter()
+                epoch(B)
+                times[(name, B)].append(time.perf_counter() - t0)
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    accs = {name: (acc() if acc is not None else None) for name, (_, acc, _) in epochs.items()}
+    return medians, accs
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, the per-example loop only once")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per measurement (default 7, quick 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit numpy's BLAS (via threadpoolctl) and torch to this many threads")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
     slow_repeats = 1 if args.quick else max(3, repeats // 2)
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
 
     d = load_mnist_5k(rng=0)
     X = np.vstack([d.X_train, d.X_val, d.X_test])
@@ -212,24 +234,20 @@ def main(argv=None):
         torch_note = "PyTorch not importable: its rows are skipped (`pip install torch` to compare)."
     impls.append(("matmul only (float64, floor)", lambda: make_matmul_only(X, Y), repeats))
 
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    results, accs = run_rounds(impls, repeats)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
     print(f"# One training epoch, 784-30-10 sigmoid + cross-entropy, n = {X.shape[0]} MNIST digits, eta = {ETA}")
     print()
     print(f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; Python {platform.python_version()}")
     print(f"- numpy {np.__version__} with {blas}, {threads} BLAS thread(s)"
           + (f"; torch {torch_version} with {torch.get_num_threads()} thread(s)" if torch_version else ""))
-    print(f"- median of {repeats} timed epochs after one warm-up epoch ({slow_repeats} for the per-example loop)")
+    print(f"- median of {repeats} timed epochs per cell ({slow_repeats} for the per-example loop), interleaved, "
+          f"after one warm-up epoch; 1-min load average {load_before:.2f} before, {load_after:.2f} after")
     if torch_note:
         print(f"- {torch_note}")
     print()
-
-    results = {}
-    accs = {}
-    for name, factory, reps in impls:
-        epoch, accuracy = factory()
-        for B in BATCHES:
-            med, _ = time_epochs(epoch, B, reps)
-            results[(name, B)] = med
-        accs[name] = accuracy() if accuracy is not None else None
 
     ref = "nnkit (float64)"
     header = "| implementation | " + " | ".join(f"batch {B}: ms/epoch | x nnkit" for B in BATCHES) + " | train acc after |"

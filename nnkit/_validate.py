@@ -96,7 +96,7 @@ def check_one_hot(y: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` unless ``y`` is 2-D with rows that are one-hot (one 1, rest 0)."""
     if y.ndim != 2:
         raise ValueError(f"{name}: expected one-hot rows of shape (N, C), got shape {y.shape}")
-    ok = np.isin(y, (0.0, 1.0)).all(axis=1) & (y.sum(axis=1) == 1)
+    ok = ((y == 0) | (y == 1)).all(axis=1) & (y.sum(axis=1) == 1)
     if not ok.all():
         row = int(np.argmin(ok))
         raise ValueError(f"{name}: expected one-hot rows (a single 1, zeros elsewhere), row {row} is {y[row]!r}")

@@ -19,38 +19,43 @@ Conventions
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
-from nnkit._validate import as_array, check_nonnegative, check_probabilities, check_same_shape
+from nnkit._validate import (
+    as_array,
+    check_nonnegative,
+    check_probabilities,
+    check_same_shape,
+)
 
 __all__ = [
-    "sigmoid",
-    "sigmoid_prime",
-    "tanh",
-    "tanh_prime",
-    "relu",
-    "relu_prime",
-    "leaky_relu",
-    "leaky_relu_prime",
-    "prelu",
-    "prelu_prime",
-    "prelu_alpha_grad",
+    "ACTIVATIONS",
+    "Activation",
     "elu",
     "elu_prime",
+    "get_activation",
+    "leaky_relu",
+    "leaky_relu_prime",
     "linear",
     "linear_prime",
-    "softmax",
     "log_softmax",
     "logsumexp",
-    "softmax_jvp",
-    "maxout_forward",
     "maxout_backward",
-    "Activation",
-    "ACTIVATIONS",
-    "get_activation",
+    "maxout_forward",
+    "prelu",
+    "prelu_alpha_grad",
+    "prelu_prime",
+    "relu",
+    "relu_prime",
+    "sigmoid",
+    "sigmoid_prime",
+    "softmax",
+    "softmax_jvp",
+    "tanh",
+    "tanh_prime",
 ]
 
 
@@ -448,7 +453,7 @@ class Activation:
 
     name: str
     fn: Callable[[np.ndarray], np.ndarray]
-    prime: Optional[Callable[[np.ndarray], np.ndarray]]
+    prime: Callable[[np.ndarray], np.ndarray] | None
 
     def __call__(self, z):
         return self.fn(z)

@@ -7,7 +7,7 @@ pre-activations (N, C), ``a = f(z)`` for the output activation ``f``.
   C output units.
 * ``delta(z, a, y)`` is the error **per example**, row by row: row x holds dC_x/dz_x, the
   derivative of that example's own cost C_x. The gradient of the batch-mean cost with respect
-  to ``z`` is therefore ``delta / N`` (network.py divides once, after the matrix products).
+  to ``z`` is therefore ``delta / N`` (cheapest to divide once, after the matrix products).
 
 Which cost goes with which output layer:
 
@@ -31,21 +31,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnkit._validate import as_array, check_one_hot, check_probabilities, check_same_shape
+from nnkit._validate import (
+    as_array,
+    check_one_hot,
+    check_probabilities,
+    check_same_shape,
+)
 from nnkit.activations import log_softmax, sigmoid, sigmoid_prime
 
 __all__ = [
-    "quadratic_cost",
-    "mse",
-    "binary_cross_entropy",
-    "binary_cross_entropy_from_logits",
-    "log_likelihood",
-    "softmax_cross_entropy_from_logits",
-    "QuadraticCost",
+    "COSTS",
     "CrossEntropyCost",
     "LogLikelihoodCost",
-    "COSTS",
+    "QuadraticCost",
+    "binary_cross_entropy",
+    "binary_cross_entropy_from_logits",
     "get_cost",
+    "log_likelihood",
+    "mse",
+    "quadratic_cost",
+    "softmax_cross_entropy_from_logits",
 ]
 
 

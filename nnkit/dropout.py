@@ -14,7 +14,7 @@ import numpy as np
 
 from nnkit._validate import as_array, as_generator, check_probability, check_same_shape
 
-__all__ = ["dropout_forward", "dropout_backward"]
+__all__ = ["dropout_backward", "dropout_forward"]
 
 
 def dropout_forward(x, keep_prob, rng, train=True):

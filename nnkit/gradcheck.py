@@ -22,12 +22,12 @@ import numpy as np
 from nnkit._validate import as_array, check_same_shape
 
 __all__ = [
+    "assert_gradient_close",
+    "check_gradient",
     "numerical_gradient",
     "numerical_gradient_array",
     "numerical_jvp",
     "rel_error",
-    "check_gradient",
-    "assert_gradient_close",
 ]
 
 

@@ -24,14 +24,14 @@ import numpy as np
 from nnkit._validate import as_generator, check_positive_int
 
 __all__ = [
-    "large_normal",
-    "scaled_normal",
-    "zeros",
-    "xavier_normal",
-    "xavier_uniform",
-    "he_normal",
     "INITIALIZERS",
     "get_initializer",
+    "he_normal",
+    "large_normal",
+    "scaled_normal",
+    "xavier_normal",
+    "xavier_uniform",
+    "zeros",
 ]
 
 

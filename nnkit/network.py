@@ -59,7 +59,6 @@ from nnkit.regularization import l1_penalty, l2_penalty
 
 __all__ = ["Network", "History"]
 
-_GATHER_PER_BATCH = True
 _EVAL_CHUNK = 8192  # rows per forward pass when evaluating a whole data set (bounds memory)
 
 
@@ -192,6 +191,42 @@ _FAST_HIDDEN = {
     "linear": (_identity_, _identity_prime_),
 }
 _FAST_OUTPUT = {"sigmoid": _sigmoid_, "softmax": _softmax_, "linear": _identity_}
+
+
+def _update(W, b, gW, gb, mu, vW, vb, wd_step, decay, l1_step, tmpW):
+    """In-place parameter update from gradients ``gW``/``gb`` already multiplied by eta.
+
+    Momentum: v <- mu v - (eta g + eta lambda/n W + eta lambda_1/n sign W), W <- W + v.
+    Without momentum: W <- (1 - eta lambda/n) W - eta lambda_1/n sign(W) - eta g (book's weight decay).
+    Biases get no penalty.
+    """
+    for l in range(len(W)):
+        Wl = W[l]
+        if mu > 0:
+            v = vW[l]
+            v *= mu
+            v -= gW[l]
+            if wd_step:
+                np.multiply(Wl, wd_step, out=tmpW[l])
+                v -= tmpW[l]
+            if l1_step:
+                np.sign(Wl, out=tmpW[l])
+                tmpW[l] *= l1_step
+                v -= tmpW[l]
+            Wl += v
+            vb[l] *= mu
+            vb[l] -= gb[l]
+            b[l] += vb[l]
+        else:
+            if l1_step:
+                np.sign(Wl, out=tmpW[l])  # sign of W before this step
+                tmpW[l] *= l1_step
+            if wd_step:
+                Wl *= decay
+            if l1_step:
+                Wl -= tmpW[l]
+            Wl -= gW[l]
+            b[l] -= gb[l]
 
 
 # --------------------------------------------------------------------------- network
@@ -707,27 +742,22 @@ class Network:
 
         hist = History()
         m_full = min(batch_size, n)
-        self._ensure_workspace(m_full)
-        if _GATHER_PER_BATCH:
-            Xs = np.empty((m_full, X.shape[1]), self.dtype)
-            Ys = np.empty((m_full, Y.shape[1]), self.dtype)
-        else:
-            Xs = np.empty_like(X, order="C")
-            Ys = np.empty_like(Y, order="C")
+        step = self._make_step(m_full, keep_prob, gen)
+        # mini-batches are gathered row by row into these (small, cache-resident) buffers
+        Xb_full = np.empty((m_full, X.shape[1]), self.dtype)
+        Yb_full = np.empty((m_full, Y.shape[1]), self.dtype)
         W, b = self.weights, self.biases
         L = len(W)
-        decay = 1.0 - eta * lmbda / n
-        l1_step = eta * l1 / n
-        wd_step = eta * lmbda / n
-        vW = vb = None
-        if mu > 0:
-            vW = [np.zeros_like(w) for w in W]
-            vb = [np.zeros_like(v) for v in b]
+        wd_step = eta * lmbda / n          # eta * lambda / n   (L2)
+        decay = 1.0 - wd_step              # weight-decay factor
+        l1_step = eta * l1 / n             # eta * lambda_1 / n (L1)
+        vW = [np.zeros_like(w) for w in W] if mu > 0 else None
+        vb = [np.zeros_like(v) for v in b] if mu > 0 else None
         tmpW = [np.empty_like(w) for w in W] if (l1_step or (mu > 0 and wd_step)) else None
+        plain = mu == 0 and not lmbda and not l1_step
+        batches = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        take = np.take
         best_score, since_best, best_params = -np.inf, 0, None
-        scale_full = eta / m_full
-        starts = range(0, n, batch_size)
-        grads = self._scaled_gradients
 
         bar = None
         epoch_iter = range(epochs)
@@ -740,49 +770,22 @@ class Network:
             with np.errstate(over="ignore"):
                 for epoch in epoch_iter:
                     perm = gen.permutation(n)
-                    if _GATHER_PER_BATCH:
-                        for s in starts:
-                            idx = perm[s:s + batch_size]
-                            m = idx.shape[0]
-                            Xb = np.take(X, idx, axis=0, out=Xs[:m], mode="clip")
-                            Yb = np.take(Y, idx, axis=0, out=Ys[:m], mode="clip")
-                            gW, gb = grads(Xb, Yb, scale_full if m == m_full else eta / m, keep_prob, gen)
-                            self._apply_update(gW, gb, mu, vW, vb, wd_step, l1_step, decay, lmbda, tmpW)
-                    else:
-                      np.take(X, perm, axis=0, out=Xs, mode="clip")
-                      np.take(Y, perm, axis=0, out=Ys, mode="clip")
-                      for s in starts:
-                        Xb = Xs[s:s + batch_size]
-                        m = Xb.shape[0]
-                        gW, gb = grads(Xb, Ys[s:s + batch_size], scale_full if m == m_full else eta / m,
-                                       keep_prob, gen)
-                        if mu > 0:
-                            for l in range(L):
-                                v = vW[l]
-                                v *= mu
-                                v -= gW[l]
-                                if wd_step:
-                                    np.multiply(W[l], wd_step, out=tmpW[l])
-                                    v -= tmpW[l]
-                                if l1_step:
-                                    np.sign(W[l], out=tmpW[l])
-                                    tmpW[l] *= l1_step
-                                    v -= tmpW[l]
-                                W[l] += v
-                                vb[l] *= mu
-                                vb[l] -= gb[l]
-                                b[l] += vb[l]
+                    for s, e in batches:
+                        idx = perm[s:e]
+                        m = e - s
+                        if m == m_full:
+                            Xb = take(X, idx, axis=0, out=Xb_full, mode="clip")
+                            Yb = take(Y, idx, axis=0, out=Yb_full, mode="clip")
                         else:
+                            Xb = take(X, idx, axis=0, out=Xb_full[:m], mode="clip")
+                            Yb = take(Y, idx, axis=0, out=Yb_full[:m], mode="clip")
+                        gW, gb = step(Xb, Yb, eta / m)
+                        if plain:  # the common case, kept to the bare minimum of calls
                             for l in range(L):
-                                if l1_step:
-                                    np.sign(W[l], out=tmpW[l])
-                                    tmpW[l] *= l1_step
-                                if lmbda:
-                                    W[l] *= decay
-                                if l1_step:
-                                    W[l] -= tmpW[l]
                                 W[l] -= gW[l]
                                 b[l] -= gb[l]
+                        else:
+                            _update(W, b, gW, gb, mu, vW, vb, wd_step, decay, l1_step, tmpW)
                     hist.epochs_run = epoch + 1
                     # ---- monitoring (once per epoch)
                     penalty = self._penalty(lmbda, l1, n) if (monitor_training or validation is not None) else 0.0
@@ -813,42 +816,12 @@ class Network:
         finally:
             if bar is not None:
                 bar.close()
-        if early_stopping is not None and best_params is not None:
+        if best_params is not None:  # early stopping: go back to the best epoch
             for w, bw in zip(W, best_params[0]):
                 w[...] = bw
             for v, bv in zip(b, best_params[1]):
                 v[...] = bv
         return hist
-
-    def _apply_update(self, gW, gb, mu, vW, vb, wd_step, l1_step, decay, lmbda, tmpW):
-        W, b = self.weights, self.biases
-        if mu > 0:
-            for l in range(len(W)):
-                v = vW[l]
-                v *= mu
-                v -= gW[l]
-                if wd_step:
-                    np.multiply(W[l], wd_step, out=tmpW[l])
-                    v -= tmpW[l]
-                if l1_step:
-                    np.sign(W[l], out=tmpW[l])
-                    tmpW[l] *= l1_step
-                    v -= tmpW[l]
-                W[l] += v
-                vb[l] *= mu
-                vb[l] -= gb[l]
-                b[l] += vb[l]
-        else:
-            for l in range(len(W)):
-                if l1_step:
-                    np.sign(W[l], out=tmpW[l])
-                    tmpW[l] *= l1_step
-                if lmbda:
-                    W[l] *= decay
-                if l1_step:
-                    W[l] -= tmpW[l]
-                W[l] -= gW[l]
-                b[l] -= gb[l]
 
     def _targets_to_labels(self, Y):
         if Y.shape[1] == 1:

@@ -19,15 +19,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnkit._validate import as_array, check_nonnegative, check_positive_int, check_same_shape
+from nnkit._validate import (
+    as_array,
+    check_nonnegative,
+    check_positive_int,
+    check_same_shape,
+)
 
 __all__ = [
-    "l2_penalty",
-    "l2_grad",
-    "l1_penalty",
     "l1_grad",
-    "weight_decay_update",
+    "l1_penalty",
     "l1_update",
+    "l2_grad",
+    "l2_penalty",
+    "weight_decay_update",
 ]
 
 

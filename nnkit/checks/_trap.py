@@ -90,9 +90,11 @@ def resolve(dotted: str) -> tuple[Any, str, Any]:
         raise ValueError(f"forbidden reference {dotted!r}: no importable module in that name")
     owner: Any = module
     for name in parts[split:-1]:
+        if not hasattr(owner, name):
+            raise ValueError(f"forbidden reference {dotted!r}: {owner!r} has no attribute {name!r}")
         owner = getattr(owner, name)
     attr = parts[-1]
-    if attr not in vars(owner):
+    if not hasattr(owner, "__dict__") or attr not in vars(owner):
         raise ValueError(f"forbidden reference {dotted!r}: {owner!r} has no attribute {attr!r}")
     return owner, attr, vars(owner)[attr]
 

@@ -105,11 +105,11 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
 
     # tiny case ------------------------------------------------------------------------
     z = np.array([[0.0, np.log(3.0)]])
-    out = lad.array(lad.call(z, inputs={"z": z}), (1, 2),
-                    hint="softmax keeps the shape of z: one probability per logit, rows stay rows")
+    out = lad.array(lad.call(z, inputs={"z": z}), (1, 2))
     lad.close(out, [[0.25, 0.75]], "tiny case: z = [[0, ln 3]] gives [[0.25, 0.75]]", inputs={"z": z},
               hint="exp(0) = 1 and exp(ln 3) = 3; divide each by their total 4",
               mistakes=[([[1.0, 3.0]], "you exponentiated but did not divide by the row sum"),
+                        ([[1.0 / 3.0, 1.0]], "you shifted and exponentiated but did not divide by the row sum"),
                         ([[1.0, 1.0]], "you divided by the sum over axis 0 (down the column, across examples); "
                                        "each ROW is one example: use axis=1, keepdims=True")])
 
@@ -273,8 +273,7 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     a = np.array([[0.2, 0.7, 0.1]])
     z = np.log(a)
     y = np.array([[0.0, 1.0, 0.0]])
-    out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (1, 3),
-                    hint="delta has one entry per example and class, the shape of a (no sum or mean)")
+    out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (1, 3))
     lad.close(out, a - y, "tiny case: a = [[0.2, 0.7, 0.1]], true class 2 gives [[0.2, -0.3, 0.1]]",
               inputs={"z": z, "a": a, "y": y}, hint="delta = a - y: subtract the one-hot target from the outputs",
               mistakes=[(y - a, "the sign is flipped: delta = a - y (raising the true logit lowers the cost, so "

@@ -29,6 +29,7 @@ module's name on the package; import helpers with ``from nnkit.widgets.softmax_e
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 from dataclasses import dataclass
@@ -258,7 +259,6 @@ def softmax_explorer(student_softmax: Callable | None = None, *, logits: Sequenc
         :class:`ExplorerState`; ``box.last_redraw_seconds`` the last redraw time.
     """
     import ipywidgets as widgets
-    from IPython.display import Image, display
 
     start = [float(v) for v in logits]
     style = {"description_width": "60px"}
@@ -286,9 +286,10 @@ def softmax_explorer(student_softmax: Callable | None = None, *, logits: Sequenc
                         student_softmax)
         png = render_png(draw(state))
         readout.value = readout_html(state)
-        out.clear_output(wait=True)
-        with out:
-            display(Image(data=png, format="png"))
+        # Replace the Output's content in one assignment (no flicker; works with or without a kernel).
+        out.outputs = ({"output_type": "display_data", "metadata": {},
+                        "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                                 "text/plain": "<softmax explorer figure>"}},)
         box.state = state
         box.last_redraw_seconds = time.perf_counter() - t0
 

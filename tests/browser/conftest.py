@@ -168,6 +168,8 @@ def page(browser, lab_server, artifacts, request):
             except Exception as exc:  # the page may be gone; the failure itself matters more
                 print(f"[browser e2e] could not take a failure screenshot: {exc}")
         context.close()
+        lab_server.remember_children()
+        lab_server.shutdown_sessions()  # one kernel at a time: two cores are shared
 
 
 @pytest.fixture(scope="session")

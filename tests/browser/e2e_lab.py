@@ -207,6 +207,16 @@ class LabServer:
                 break
         raise LabServerError(f"JupyterLab did not start: {last_error}\n--- server log ---\n{self.log_tail()}")
 
+    def shutdown_sessions(self) -> int:
+        """Shut down every notebook session (and so its kernel); return how many there were."""
+        sessions = self.api("sessions") or []
+        for sess in sessions:
+            try:
+                self.api(f"sessions/{sess['id']}", method="DELETE", timeout=30.0)
+            except urllib.error.HTTPError:
+                pass  # already gone
+        return len(sessions)
+
     def _tree_pids(self) -> set[int]:
         if self.proc is None:
             return set()

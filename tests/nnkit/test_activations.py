@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from nnkit import activations as act
-from nnkit.gradcheck import numerical_gradient, numerical_gradient_array, numerical_jvp, rel_error
+from nnkit.gradcheck import (
+    numerical_gradient,
+    numerical_gradient_array,
+    numerical_jvp,
+    rel_error,
+)
 
 TOL = 1e-7  # rel_error a correct gradient reaches with centred differences, h = 1e-5
 EXTREMES = np.array([-1000.0, -700.0, -50.0, 50.0, 700.0, 1000.0])
@@ -272,7 +277,7 @@ def test_softmax_shift_invariant(z, c):
 @settings(max_examples=60, deadline=None)
 @given(finite_logits, st.data())
 def test_softmax_monotonic_in_its_own_logit(z, data):
-    n, c = z.shape
+    c = z.shape[1]
     j = data.draw(st.integers(0, c - 1))
     d = data.draw(st.floats(1e-3, 50))
     z2 = z.copy()
@@ -307,7 +312,7 @@ def test_maxout_forward_value():
 @pytest.mark.parametrize("seed,scale", [(0, 1.0), (1, 1.0), (2, 1000.0)], ids=["random0", "random1", "extreme"])
 def test_maxout_backward_matches_finite_differences(seed, scale):
     x, W, b, dout = _maxout_data(seed, scale)
-    out, cache = act.maxout_forward(x, W, b)
+    _, cache = act.maxout_forward(x, W, b)
     dx, dW, db = act.maxout_backward(dout, cache)
     # at these fixed seeds the winner never changes within +-h (gaps >> 1e-5)
     num_x = numerical_gradient_array(lambda t: act.maxout_forward(t, W, b)[0], x.copy(), dout)
@@ -322,7 +327,7 @@ def test_maxout_routes_gradient_only_to_winner():
     x, W, b, dout = _maxout_data(3)
     b = b.copy()
     b[1] += 100.0  # piece 1 wins everywhere
-    out, cache = act.maxout_forward(x, W, b)
+    _, cache = act.maxout_forward(x, W, b)
     dx, dW, db = act.maxout_backward(dout, cache)
     np.testing.assert_array_equal(dW[[0, 2]], 0.0)
     np.testing.assert_array_equal(db[[0, 2]], 0.0)

@@ -69,7 +69,7 @@ def test_centred_beats_one_sided_accuracy():
 
 def test_check_gradient_and_assert(capsys):
     x = np.array([0.3, -0.7, 1.2])
-    f = lambda t: float(np.sum(t**2))  # noqa: E731
+    f = lambda t: float(np.sum(t**2))
     err = gc.check_gradient(f, 2 * x, x, name="square", verbose=True)
     assert isinstance(err, float) and err < 1e-9
     assert "square: relative error" in capsys.readouterr().out

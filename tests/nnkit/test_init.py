@@ -47,7 +47,7 @@ def test_weight_variance(name):
     We allow 6 standard errors."""
     n_in, n_out = 400, 500
     M = n_in * n_out
-    W, b = init.INITIALIZERS[name](n_in, n_out, np.random.default_rng(123))
+    W, _ = init.INITIALIZERS[name](n_in, n_out, np.random.default_rng(123))
     var = expected_weight_var(name, n_in, n_out)
     if var == 0:
         np.testing.assert_array_equal(W, 0.0)

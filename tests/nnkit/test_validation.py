@@ -44,7 +44,8 @@ for fname in ELEMENTWISE:
     case(fname, "nan", lambda fn=fn, extra=extra: fn(NAN, *extra), ValueError, "z")
     case(fname, "inf", lambda fn=fn, extra=extra: fn(INF, *extra), ValueError, "z")
 for fname in ["softmax", "log_softmax", "logsumexp"]:
-    case(fname, "3d", lambda fn=getattr(act, fname): fn(np.zeros((2, 2, 2))), ValueError, "z")
+    fn = getattr(act, fname)
+    case(fname, "3d", lambda fn=fn: fn(np.zeros((2, 2, 2))), ValueError, "z")
 for fname in ["leaky_relu", "leaky_relu_prime", "elu", "elu_prime"]:
     fn = getattr(act, fname)
     case(fname, "alpha_str", lambda fn=fn: fn(Z, alpha="0.1"), TypeError, "alpha")
@@ -210,7 +211,7 @@ case("Momentum", "changed_shapes", _momentum_changed_shapes, ValueError, "params
 # --------------------------------------------------------------------------- gradcheck
 
 X = np.array([0.5, -0.2])
-SQ = lambda t: float(np.sum(t**2))  # noqa: E731
+SQ = lambda t: float(np.sum(t**2))
 case("numerical_gradient", "f_not_callable", lambda: gradcheck.numerical_gradient(3, X.copy()), TypeError, "f")
 case("numerical_gradient", "f_array_valued", lambda: gradcheck.numerical_gradient(lambda t: t * 2, X.copy()), ValueError, "f")
 case("numerical_gradient", "x_float32", lambda: gradcheck.numerical_gradient(SQ, F32), ValueError, "x")

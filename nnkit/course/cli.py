@@ -1,0 +1,159 @@
+"""The ``nnkit`` command: ``nnkit build``, ``nnkit check``, ``nnkit grade``, ``nnkit mutants``.
+
+Every command finds the course by walking up from the current folder to ``course.yml``
+(or takes ``--root``), prints what it does, and exits non-zero on failure:
+0 success, 1 a check or grading failed, 2 bad usage or a broken course/manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nnkit.course.manifest import ManifestError, load_course
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _positive(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if x <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return x
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nnkit",
+        description="Instructor tooling for the nnkit course: build releases, check them, grade submissions.",
+    )
+    parser.add_argument("--root", type=Path, default=None,
+                        help="course folder holding course.yml (default: search upwards from the current folder)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", type=Path, default=argparse.SUPPRESS,
+                        help="course folder holding course.yml (default: search upwards)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    b = sub.add_parser("build", parents=[common], help="sync solutions/*.py with their notebooks and regenerate chapters/",
+                       description="jupytext --sync every solution pair, run nbgrader generate_assignment in a "
+                                   "throwaway course folder and write the post-processed student notebooks "
+                                   "to chapters/<id>/ (deterministic: same sources, same bytes).")
+    b.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
+    b.add_argument("--execute", action="store_true",
+                   help="re-execute the solution notebooks in place first (refreshes their stored outputs)")
+
+    c = sub.add_parser("check", parents=[common], help="prove the release right (sync, fresh build, secrets, grading)",
+                       description="Check that course.yml matches the tree, the solution pairs are in sync, "
+                                   "chapters/ equals a fresh build, nothing secret ships, no chapter uses its "
+                                   "forbidden nnkit references, solutions score full marks and fresh chapters "
+                                   "score zero under nbgrader autograde.")
+    c.add_argument("--no-grade", action="store_true", help="skip the autograde checks (fast)")
+    c.add_argument("--mutants", action="store_true", help="also autograde the mutants (same nbgrader run)")
+    c.add_argument("--full", action="store_true", help="grade whole mutant notebooks instead of slimmed ones")
+    c.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds for autograde")
+
+    g = sub.add_parser("grade", parents=[common], help="autograde SUBMISSIONS_DIR/<student>/<chapter-id>/<notebook>.ipynb",
+                       description="Autograde submissions with nbgrader in a temporary course folder (the "
+                                   "instructor's tree is never written). Writes grades.csv and feedback HTML "
+                                   "(feedback/<student>/<chapter>/<notebook>.html) into --out.")
+    g.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    g.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
+    g.add_argument("--out", type=Path, default=Path("grading"), metavar="DIR",
+                   help="output folder for grades.csv and feedback/ (default: ./grading)")
+    g.add_argument("--timeout", type=_positive, metavar="S",
+                   help="per-cell timeout in seconds (default: Execute.timeout in nbgrader_config.py)")
+    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    g.add_argument("--verbose", action="store_true", help="echo nbgrader's log")
+
+    m = sub.add_parser("mutants", parents=[common], help="autograde the wrong answers in tests/mutants/ and report what they kill",
+                       description="Autograde every mutant of tests/mutants/<chapter-id>.yml in one nbgrader run "
+                                   "and report which test cells each one made score 0.")
+    m.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
+    m.add_argument("--full", action="store_true", help="grade whole notebooks instead of slimmed ones")
+    m.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds")
+    return parser
+
+
+def _cmd_build(course, args) -> int:
+    from nnkit.course.build import build
+
+    result = build(course, args.chapter, execute=args.execute, log=_log)
+    _log(f"built {', '.join(result.chapters)} in {result.seconds:.1f} s")
+    return 0
+
+
+def _cmd_check(course, args) -> int:
+    from nnkit.course.check import run_check
+
+    report = run_check(course, grade=not args.no_grade, mutants=args.mutants, slim=not args.full,
+                       timeout=args.timeout, log=_log)
+    for line in report.lines():
+        _log(line)
+    return 0 if report.ok else 1
+
+
+def _cmd_grade(course, args) -> int:
+    from nnkit.course.grade import run_grade
+
+    results = run_grade(course, args.submissions, args.out, args.chapter, timeout=args.timeout,
+                        feedback=not args.no_feedback, log=_log, echo=args.verbose)
+    if not results:
+        _log("nothing to grade")
+        return 1
+    for r in results:
+        note = f" ({'; '.join(r.messages)})" if r.messages else ""
+        _log(f"{r.student:>20} {r.chapter:<22} {r.status:<8} {r.score:g}/{r.max_score:g}{note}")
+    _log(f"wrote {args.out / 'grades.csv'}" + ("" if args.no_feedback else f" and {args.out / 'feedback'}/"))
+    return 0
+
+
+def _cmd_mutants(course, args) -> int:
+    from nnkit.course.mutants import run_mutants
+
+    report = run_mutants(course, args.chapter, slim=not args.full, timeout=args.timeout, log=_log)
+    for line in report.lines():
+        _log(line)
+    problems = report.all_problems()
+    for p in problems:
+        _log(f"FAIL {p}")
+    _log("OK: every mutant killed what it lists" if not problems else f"FAILED: {len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+COMMANDS = {"build": _cmd_build, "check": _cmd_check, "grade": _cmd_grade, "mutants": _cmd_mutants}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nnkit`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        course = load_course(args.root)
+        for cid in getattr(args, "chapter", None) or []:
+            course.chapter(cid)
+    except ManifestError as exc:
+        print(f"nnkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"nnkit {args.command}: error: {exc.args[0]}", file=sys.stderr)
+        return 2
+
+    from nnkit.course.build import BuildError
+    from nnkit.course.mutants import MutantError
+
+    try:
+        return COMMANDS[args.command](course, args)
+    except (BuildError, MutantError, FileNotFoundError, ValueError) as exc:
+        print(f"nnkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

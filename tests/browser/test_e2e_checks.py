@@ -1,0 +1,152 @@
+"""The harness's judgement calls, tested without a browser (fast, always run).
+
+What counts as an error on the page, what the saved notebook says, how copies are made,
+how chapters are found, and how a missing Chromium is reported.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from e2e_course import _from_yaml, chapter_notebooks
+from e2e_flows import saved_problems, widget_cells
+from e2e_lab import find_chromium
+from e2e_notebook import code_cells, page_problems, strip_outputs
+
+TRACEBACK_TEXT = (
+    "---------------------------------------------------------------------------\n"
+    "ValueError                                Traceback (most recent call last)\n"
+    "Cell In[3], line 1\n----> 1 f()\n\nValueError: a must have shape (N, C)"
+)
+
+
+def _cell(index, prompt="[1]:", outputs=(), widgets=0, sliders=0, imgs=0, widget_errors=False):
+    return {
+        "index": index, "code": True, "prompt": prompt, "outputs": list(outputs),
+        "widgets": widgets, "sliders": sliders, "imgs": imgs, "widgetErrors": widget_errors,
+    }
+
+
+def _snap(*cells):
+    return {"ready": True, "status": "idle", "dialogs": [], "cells": list(cells)}
+
+
+def test_clean_page_has_no_problems():
+    snap = _snap(
+        _cell(0, "[1]:"),
+        _cell(1, "[2]:", [{"mime": "application/vnd.jupyter.stderr", "text": "UserWarning: careful", "nested": False}]),
+        _cell(2, "[3]:", [{"mime": "image/png", "text": "", "nested": True}], widgets=3, sliders=1, imgs=1),
+    )
+    assert page_problems(snap, [0, 1, 2]) == []
+
+
+def test_traceback_is_reported_unless_allowed():
+    snap = _snap(_cell(0), _cell(1, "[2]:", [{"mime": "application/vnd.jupyter.stderr", "text": TRACEBACK_TEXT}]))
+    problems = page_problems(snap, [0, 1])
+    assert len(problems) == 1 and "cell 1" in problems[0] and "ValueError" in problems[0]
+    assert page_problems(snap, [0, 1], allow_errors={1}) == []
+
+
+def test_error_inside_a_widget_output_is_reported():
+    snap = _snap(_cell(0, outputs=[{"mime": "application/vnd.jupyter.stderr", "text": TRACEBACK_TEXT, "nested": True}]))
+    assert "cell 0 shows an error" in page_problems(snap, [0])[0]
+
+
+def test_cells_that_never_ran_are_reported():
+    problems = page_problems(_snap(_cell(0, "[1]:"), _cell(1, "[ ]:"), _cell(2, "[*]:")), [0, 1, 2])
+    assert [p.split(" did not run")[0] for p in problems] == ["cell 1", "cell 2"]
+
+
+@pytest.mark.parametrize("raw", ["VBox(children=(FloatSlider(value=1.0),))", "interactive(children=(...))"])
+def test_widget_shown_as_raw_text_is_reported(raw):
+    snap = _snap(_cell(0, outputs=[{"mime": "text/plain", "text": raw}]))
+    assert "raw text" in page_problems(snap, [0])[0]
+
+
+def test_widget_display_error_is_reported():
+    assert "Error displaying widget" in page_problems(_snap(_cell(0, widget_errors=True)), [0])[0]
+
+
+def test_saved_notebook_errors_and_widget_cells():
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]),
+        new_code_cell("w", outputs=[new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2, "version_minor": 0},
+            "text/plain": "VBox()"})]),
+        new_markdown_cell("text"),
+    ]
+    assert saved_problems(nb) == ["cell 0 saved an error output: ZeroDivisionError: division by zero"]
+    assert widget_cells(nb) == [1]
+
+
+def test_strip_outputs_makes_a_clean_copy(tmp_path):
+    nb = new_notebook(metadata={"widgets": {"state": {}}})
+    nb.cells = [
+        new_code_cell("print(1)", execution_count=4, outputs=[new_output("stream", name="stdout", text="1\n")]),
+        new_code_cell("   \n"),
+        new_markdown_cell("# hi"),
+    ]
+    src = tmp_path / "a.ipynb"
+    nbformat.write(nb, src)
+    copy = strip_outputs(src, tmp_path / "sub" / "a.ipynb")
+    again = nbformat.read(tmp_path / "sub" / "a.ipynb", as_version=4)
+    for n in (copy, again):
+        assert n.cells[0].outputs == [] and n.cells[0].execution_count is None
+        assert "widgets" not in n.metadata
+    assert nbformat.read(src, as_version=4).cells[0].execution_count == 4, "the original was modified"
+    assert code_cells(again) == [0], "an empty code cell is never sent to the kernel"
+
+
+def test_chapters_from_yaml_fallback(tmp_path):
+    (tmp_path / "course.yml").write_text(
+        "course: {id: c, title: C}\n"
+        "chapters:\n"
+        "  - {id: 01-a, title: A, notebooks: [one, two.ipynb]}\n"
+        "  - {id: 02-b, title: B, notebooks: [three]}\n"
+    )
+    items = _from_yaml(tmp_path)
+    assert [i.label for i in items] == ["01-a--one", "01-a--two", "02-b--three"]
+    assert items[1].solution == tmp_path / "solutions" / "01-a" / "two.ipynb"
+    assert items[2].release == tmp_path / "chapters" / "02-b" / "three.ipynb"
+    assert chapter_notebooks(tmp_path / "nowhere") == []
+
+
+def test_chromium_from_env_must_be_executable(tmp_path, monkeypatch):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("NNKIT_CHROMIUM", str(fake))
+    assert find_chromium() is None, "a non-executable file was accepted as Chromium"
+    fake.chmod(0o755)
+    assert find_chromium() == str(fake)
+
+
+def _run_selftest_without_chromium(tmp_path, **env):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    full_env = {k: v for k, v in os.environ.items() if k != "NNKIT_E2E_REQUIRE_BROWSER"}
+    full_env.update(NNKIT_CHROMIUM=str(tmp_path / "no-such-chromium"),
+                    NNKIT_E2E_ARTIFACTS=str(tmp_path / "artifacts"), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q",
+         str(here / "test_harness.py::test_selftest_student_stub_raises")],
+        capture_output=True, text=True, env=full_env, cwd=here.parents[1], timeout=300,
+    )
+
+
+def test_missing_chromium_skips_with_install_hint(tmp_path):
+    proc = _run_selftest_without_chromium(tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 skipped" in proc.stdout and "passed" not in proc.stdout, proc.stdout
+    assert "apt-get install chromium" in proc.stdout, proc.stdout
+
+
+def test_missing_chromium_fails_when_the_browser_is_required(tmp_path):
+    proc = _run_selftest_without_chromium(tmp_path, NNKIT_E2E_REQUIRE_BROWSER="1")
+    assert proc.returncode != 0 and "apt-get install chromium" in proc.stdout, proc.stdout

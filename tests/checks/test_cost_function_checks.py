@@ -1,0 +1,145 @@
+"""Chapter-01 checks: the solutions pass, each wrong answer fails at the right rung with a useful hint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from nnkit import checks
+from nnkit.checks import CheckFailed
+
+from ch01_helpers import ROOT, load_mutants, namespace, solution_sources
+
+EXERCISES = ["quadratic_cost", "quadratic_delta", "neuron_step", "epochs_until_below",
+             "cross_entropy_cost", "cross_entropy_delta"]
+
+
+def run_check(name: str, fn, hidden: bool = False, rng=None):
+    check = getattr(checks, name)
+    return check(fn, hidden=hidden, rng=rng) if hidden else check(fn)
+
+
+def test_the_solution_notebook_defines_every_exercise():
+    assert set(solution_sources()) == set(EXERCISES)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_solutions_pass_visible_and_hidden(name, capsys):
+    solution_ns = namespace()
+    run_check(name, solution_ns[name])
+    run_check(name, solution_ns[name], hidden=True, rng=7)
+    out = capsys.readouterr().out
+    assert f"✓ {name} passed all" in out and f"✓ {name} passed the hidden tests." in out
+    assert "✗" not in out
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_stubs_fail_with_not_implemented_yet(name):
+    ns = namespace({name: f"def {name}(*args):\n    raise NotImplementedError()"})
+    for hidden in (False, True):
+        with pytest.raises(CheckFailed, match=f"{name} is not implemented yet"):
+            run_check(name, ns[name], hidden=hidden, rng=0)
+
+
+# (exercise, wrong source, failing rung, words the hint must contain)
+WRONG = [
+    ("quadratic_cost", "return 0.5 * np.sum((a - y) ** 2)", "batch of 2 examples", "the 1/n"),
+    ("quadratic_cost", "return np.sum((a - y) ** 2) / a.shape[0]", "tiny case", "dropped the 1/2"),
+    ("quadratic_cost", "return 0.5 * np.mean((a - y) ** 2)", "batch of 2 examples", "averaged over every entry"),
+    ("quadratic_cost", "return 0.5 * np.sum((a - y) ** 2, axis=1) / a.shape[0]", "returns a single number",
+     "ONE number"),
+    ("quadratic_cost", "x = 0.5 * np.sum((a - y) ** 2) / a.shape[0]", "returns a single number", "forget `return`"),
+    ("quadratic_delta", "return a - y", "tiny case", "left out sigma'(z)"),
+    ("quadratic_delta", "return (y - a) * sigmoid_prime(z)", "tiny case", "sign"),
+    ("quadratic_delta", "return (a - y) * sigmoid_prime(a)", "batch of 2 examples", "not sigma'(a)"),
+    ("quadratic_delta", "return (a - y) * sigmoid_prime(z) / a.shape[0]", "batch of 2 examples", "per example"),
+    ("quadratic_delta", "e = np.exp(-z)\n    return (a - y) * e / (1 + e) ** 2", "saturated", "finite"),
+    ("quadratic_delta", "return float(np.sum((a - y) * sigmoid_prime(z)))", "returns a numpy array", "numpy array"),
+    ("cross_entropy_cost", "return float(-np.sum(y * np.log10(a) + (1 - y) * np.log10(1 - a)) / a.shape[0])",
+     "tiny case", "log base 10"),
+    ("cross_entropy_cost", "return float(np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / a.shape[0])",
+     "tiny case", "sign"),
+    ("cross_entropy_cost", "return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)))",
+     "batch of 2", "summed over the batch"),
+    ("cross_entropy_cost", "return float(-np.sum(y * np.log(a)) / a.shape[0])", "batch of 2", "(1 - y) ln(1 - a)"),
+    ("cross_entropy_cost", "return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / a.shape[0])",
+     "a == y with a exactly 0 or 1", "0 * ln(0)"),
+    ("cross_entropy_delta", "return (a - y) * sigmoid_prime(z)", "tiny case", "quadratic delta"),
+    ("cross_entropy_delta", "return y - a", "tiny case", "sign"),
+    ("cross_entropy_delta", "return (a - y) / (a * (1 - a)) * sigmoid_prime(z)", "saturated", "a (1 - a)"),
+    ("neuron_step", "z = w * x + b\n    d = delta(z, sigmoid(z), y)\n    return w + eta * d * x, b + eta * d",
+     "tiny case", "DEScent"),
+    ("neuron_step", "z = w * x + b\n    d = delta(z, sigmoid(z), y)\n    return w - eta * d, b - eta * d",
+     "input x = 2", "delta * x"),
+    ("neuron_step", "z = w * x + b\n    d = (sigmoid(z) - y) * sigmoid_prime(z)\n    return w - eta * d * x, b - eta * d",
+     "cross-entropy delta", "ignored the `delta` argument"),
+    ("neuron_step", "z = w * x + b\n    d = delta(z, sigmoid(z), y)\n    return [w - eta * d * x]",
+     "returns a pair", "return both values"),
+    ("epochs_until_below",
+     "for e in range(1, max_epochs + 1):\n        w, b = neuron_step(w, b, 1.0, 0.0, eta, delta)\n"
+     "        if sigmoid(w + b) < threshold:\n            return e\n    return None",
+     "already below", "off by one"),
+    ("epochs_until_below",
+     "for e in range(max_epochs):\n        if sigmoid(w + b) < threshold:\n            return e\n"
+     "        w, b = neuron_step(w, b, 1.0, 0.0, eta, delta)\n    return None",
+     "last allowed epoch", "after the last allowed step"),
+    ("epochs_until_below",
+     "e = 0\n    while sigmoid(w + b) >= threshold and e < max_epochs:\n"
+     "        w, b = neuron_step(w, b, 1.0, 0.0, eta, delta)\n        e += 1\n    return e",
+     "out of epochs", "return None"),
+    ("epochs_until_below", "return 0.0", "returns an int", "count with an int"),
+]
+
+
+@pytest.mark.parametrize("name, body, rung, hint", WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
+def test_wrong_answers_fail_at_the_expected_rung_with_a_hint(name, body, rung, hint):
+    params = {"quadratic_cost": "a, y", "cross_entropy_cost": "a, y", "quadratic_delta": "z, a, y",
+              "cross_entropy_delta": "z, a, y", "neuron_step": "w, b, x, y, eta, delta",
+              "epochs_until_below": "w, b, eta, delta, threshold, max_epochs"}[name]
+    ns = namespace({name: f"def {name}({params}):\n    {body}"})
+    with pytest.raises(CheckFailed) as info:
+        run_check(name, ns[name])
+    failing = [line for line in str(info.value).splitlines() if line.strip().startswith("✗")]
+    assert len(failing) == 1 and rung in failing[0], str(info.value)
+    hint_line = [line for line in str(info.value).splitlines() if "hint:" in line]
+    assert hint_line and hint in hint_line[0], str(info.value)
+
+
+@pytest.mark.parametrize("mutant", load_mutants(), ids=lambda m: m["id"])
+def test_every_mutant_fails_its_check(mutant):
+    """Fast version of the mutant run (no nbgrader): the visible or hidden check must fail."""
+    ns = namespace({mutant["cell"]: mutant["source"]})
+    for test_id in mutant["kills"]:
+        name = test_id.removeprefix("test_")
+        with pytest.raises(CheckFailed):
+            run_check(name, ns[name])
+            for seed in range(3):
+                run_check(name, ns[name], hidden=True, rng=seed)
+
+
+def test_mutants_cover_every_graded_test_and_call_the_reference_once_per_exercise():
+    mutants = load_mutants()
+    killed = {t for m in mutants for t in m["kills"]}
+    assert killed == {f"test_{name}" for name in EXERCISES}
+    for name in EXERCISES:
+        assert any(m["cell"] == name and "nnkit" in m["source"] for m in mutants), name
+    assert len({m["id"] for m in mutants}) == len(mutants)
+
+
+def test_forbidden_list_matches_course_yml():
+    course = yaml.safe_load((ROOT / "course.yml").read_text(encoding="utf-8"))
+    entry = next(ch for ch in course["chapters"] if ch["id"] == "01-cost-functions")
+    assert sorted(entry["forbidden_references"]) == sorted(checks.cost_functions.FORBIDDEN)
+
+
+def test_chapter_does_not_import_its_forbidden_references():
+    text = (ROOT / "solutions" / "01-cost-functions" / "cost_functions.py").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    assert not re.search(r"^\s*(import nnkit\.costs|from nnkit import .*\bcosts\b)", code, re.M)
+    imported_from_costs = re.findall(r"^\s*from nnkit\.costs import (.+)$", code, re.M)
+    for dotted in checks.cost_functions.FORBIDDEN:
+        name = dotted.rsplit(".", 1)[1]
+        assert not any(re.search(rf"\b{name}\b", names) for names in imported_from_costs), dotted
+        assert dotted not in code, dotted

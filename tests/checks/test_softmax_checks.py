@@ -1,0 +1,461 @@
+"""Chapter 02 (softmax): the hint-ladder checks, the softmax explorer's callbacks, and the mutants.
+
+* Correct answers pass every check, visible and hidden.
+* Typical wrong answers fail, at the right rung, with the diagnosis written for them.
+* Hidden checks use inputs the visible ladder never shows (a function that memorised the
+  visible cases fails them).
+* The reference trap catches a student calling nnkit, and puts the reference back afterwards.
+* The explorer's numbers, statuses, figure and widget wiring behave as documented.
+* In-process replay of ``tests/mutants/02-softmax.yml`` on the solution notebook's cells: the
+  solution passes every graded cell and each mutant fails the cells it claims to kill (the
+  nbgrader-based runner in tests/course proves the same through real autograding).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nnkit import activations, checks
+from nnkit.checks import CheckFailed
+from nnkit.data import load_digits_8x8
+
+# The package re-exports the check/explorer *functions* under the module names, so import the
+# modules themselves through importlib.
+S = importlib.import_module("nnkit.checks.softmax")
+EXP = importlib.import_module("nnkit.widgets.softmax_explorer")
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions" / "02-softmax" / "softmax.py"
+MUTANTS = ROOT / "tests" / "mutants" / "02-softmax.yml"
+
+
+# --------------------------------------------------------------------------- correct answers
+def good_softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def good_cost(a, y):
+    return float(-np.mean(np.log(np.sum(a * y, axis=1))))
+
+
+def good_delta(z, a, y):
+    return a - y
+
+
+def make_trainer(softmax_fn=good_softmax, delta_fn=good_delta, *, sign=-1.0, scale_n=True, update_b=True,
+                 seeded=True):
+    """A full-batch trainer with switches for the classic mistakes."""
+
+    def train(X, Y, epochs=100, eta=2.0, rng=0):
+        g = np.random.default_rng(rng) if seeded else np.random.default_rng()
+        N, D = X.shape
+        W = 0.01 * g.normal(size=(D, Y.shape[1]))
+        b = np.zeros(Y.shape[1])
+        for _ in range(epochs):
+            Z = X @ W + b
+            d = delta_fn(Z, softmax_fn(Z), Y)
+            n = N if scale_n else 1
+            W = W + sign * eta * (X.T @ d) / n
+            if update_b:
+                b = b + sign * eta * d.sum(axis=0) / n
+        return W, b
+
+    return train
+
+
+def run(check, fn, **kw) -> tuple[bool, str]:
+    """Run a check quietly: (passed, transcript or failure message)."""
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            check(fn, **kw)
+    except CheckFailed as exc:
+        return False, str(exc)
+    return True, buf.getvalue()
+
+
+# --------------------------------------------------------------------------- correct answers pass
+@pytest.mark.parametrize(
+    "check, fn",
+    [(checks.softmax, good_softmax), (checks.log_likelihood_cost, good_cost),
+     (checks.log_likelihood_delta, good_delta), (checks.train_softmax_classifier, make_trainer())],
+    ids=["softmax", "cost", "delta", "classifier"],
+)
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_correct_answers_pass(check, fn, hidden):
+    ok, text = run(check, fn, hidden=hidden, rng=123) if hidden else run(check, fn)
+    assert ok, text
+    assert "passed" in text.splitlines()[-1]
+
+
+def test_checks_are_exported_by_nnkit_checks():
+    for name in ("softmax", "log_likelihood_cost", "log_likelihood_delta", "train_softmax_classifier"):
+        assert getattr(checks, name) is getattr(S, name)
+
+
+# --------------------------------------------------------------------------- diagnoses
+def _naive(z):
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _not_implemented(*args, **kwargs):
+    raise NotImplementedError()
+
+
+SOFTMAX_WRONG = {
+    "no max-shift": (_naive, "subtract each row's maximum"),
+    "normalised over axis 0": (lambda z: np.exp(z - z.max(axis=1, keepdims=True))
+                               / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=0, keepdims=True), "axis=1"),
+    "normalised over the batch": (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(), "WHOLE batch"),
+    "batch maximum": (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=1, keepdims=True),
+                      "row's maximum"),
+    "no normalisation": (lambda z: np.exp(z - z.max(axis=1, keepdims=True)), "did not divide by the row sum"),
+    "not implemented": (_not_implemented, "not implemented yet"),
+    "no return": (lambda z: None, "forget `return`"),
+    "calls the reference": (lambda z: activations.softmax(z), "nnkit.activations.softmax"),
+}
+
+
+@pytest.mark.parametrize("case", list(SOFTMAX_WRONG))
+def test_softmax_check_diagnoses_wrong_answers(case):
+    fn, expected = SOFTMAX_WRONG[case]
+    with np.errstate(all="ignore"):
+        ok, text = run(checks.softmax, fn)
+    assert not ok
+    assert expected in text, text
+
+
+COST_WRONG = {
+    "missing minus": (lambda a, y: -good_cost(a, y), "sign is flipped"),
+    "wrong class": (lambda a, y: float(-np.mean(np.log(np.sum(a * (1 - y), axis=1)))), "WRONG class"),
+    "predicted class": (lambda a, y: float(-np.mean(np.log(a.max(axis=1)))), "LARGEST probability"),
+    "sum not mean": (lambda a, y: float(-np.sum(np.log(np.sum(a * y, axis=1)))), "summed over the batch"),
+    "mean over N*C": (lambda a, y: float(-np.mean(y * np.log(np.where(y > 0, a, 1.0)))), "N*C"),
+    "0 * ln 0": (lambda a, y: float(-np.mean(np.sum(y * np.log(a), axis=1))), "0 * ln 0"),
+    "clipping": (lambda a, y: good_cost(np.clip(a, 1e-12, 1.0), y), "don't clip"),
+    "returns an array": (lambda a, y: -np.log(np.sum(a * y, axis=1)), "ONE number"),
+    "renormalises a": (lambda a, y: good_cost(a / a.sum(axis=1, keepdims=True), y), "renormalise"),
+    "calls the reference": (lambda a, y: importlib.import_module("nnkit.costs").log_likelihood(a, y),
+                            "nnkit.costs.log_likelihood"),
+}
+
+
+@pytest.mark.parametrize("case", list(COST_WRONG))
+def test_log_likelihood_cost_check_diagnoses_wrong_answers(case):
+    fn, expected = COST_WRONG[case]
+    with np.errstate(all="ignore"):
+        ok, text = run(checks.log_likelihood_cost, fn)
+    assert not ok
+    assert expected in text, text
+
+
+DELTA_WRONG = {
+    "sign": (lambda z, a, y: y - a, "sign is flipped"),
+    "divided by N": (lambda z, a, y: (a - y) / len(a), "per example"),
+    "softmax factor": (lambda z, a, y: (a - y) * a * (1 - a), "cancels"),
+    "recomputed naively from z": (lambda z, a, y: _naive(z) - y, "stable softmax"),
+    "calls the reference": (lambda z, a, y: importlib.import_module("nnkit.costs").LogLikelihoodCost().delta(z, a, y),
+                            "LogLikelihoodCost"),
+}
+
+
+@pytest.mark.parametrize("case", list(DELTA_WRONG))
+def test_log_likelihood_delta_check_diagnoses_wrong_answers(case):
+    fn, expected = DELTA_WRONG[case]
+    with np.errstate(all="ignore"):
+        ok, text = run(checks.log_likelihood_delta, fn)
+    assert not ok
+    assert expected in text, text
+
+
+def _no_training(X, Y, epochs=100, eta=2.0, rng=0):
+    return make_trainer()(X, Y, 0, eta, rng)
+
+
+CLASSIFIER_WRONG = {
+    "gradient ascent": (make_trainer(sign=+1.0), "goes UP the gradient"),
+    "no 1/N": (make_trainer(scale_n=False), "N times too large"),
+    "bias never updated": (make_trainer(update_b=False), "b does not"),
+    "global random state": (make_trainer(seeded=False), "same seed"),
+    "naive softmax": (make_trainer(softmax_fn=_naive), "huge learning rate"),
+    "does not train": (_no_training, "one epoch moves"),
+    "wrong delta": (make_trainer(delta_fn=lambda z, a, y: (a - y) * a * (1 - a)), "one epoch moves"),
+    "returns one array": (lambda X, Y, epochs=100, eta=2.0, rng=0: make_trainer()(X, Y, epochs, eta, rng)[0],
+                          "returns a pair"),
+    "uses the reference softmax": (make_trainer(softmax_fn=lambda z: activations.softmax(z)),
+                                   "nnkit.activations.softmax"),
+}
+
+
+@pytest.mark.parametrize("case", list(CLASSIFIER_WRONG))
+def test_classifier_check_diagnoses_wrong_answers(case):
+    fn, expected = CLASSIFIER_WRONG[case]
+    with np.errstate(all="ignore"):
+        ok, text = run(checks.train_softmax_classifier, fn)
+    assert not ok
+    assert expected in text, text
+
+
+def test_classifier_that_only_steps_correctly_must_still_learn():
+    """Right single step, but it stops after 5 epochs whatever `epochs` says: the accuracy rung fails."""
+    lazy = make_trainer()
+
+    def train(X, Y, epochs=100, eta=2.0, rng=0):
+        return lazy(X, Y, min(epochs, 1), eta, rng)
+
+    ok, text = run(checks.train_softmax_classifier, train)
+    assert not ok
+    assert "validation accuracy" in text and "needs >= 90%" in text, text
+
+
+# --------------------------------------------------------------------------- hidden tests
+def _memoriser(check, good):
+    """A function that answers correctly only on the inputs the visible ladder uses."""
+    seen: dict[bytes, object] = {}
+
+    def recorder(*args):
+        out = good(*args)
+        seen[b"".join(np.ascontiguousarray(a).tobytes() for a in args)] = out
+        return out
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        check(recorder)
+
+    def memorised(*args):
+        key = b"".join(np.ascontiguousarray(a).tobytes() for a in args)
+        if key in seen:
+            return seen[key]
+        return good(*args) * 1.01  # close, but wrong
+    return memorised
+
+
+@pytest.mark.parametrize(
+    "check, good",
+    [(checks.softmax, good_softmax), (checks.log_likelihood_cost, good_cost), (checks.log_likelihood_delta, good_delta)],
+    ids=["softmax", "cost", "delta"],
+)
+def test_hidden_tests_use_unseen_inputs(check, good):
+    fn = _memoriser(check, good)
+    ok, text = run(check, fn)
+    assert ok, text  # the memoriser fools the visible ladder (except the gradient rung replays seen inputs)...
+    ok, text = run(check, fn, hidden=True, rng=5)
+    assert not ok  # ...but not the hidden tests
+    assert "random case" in text, text
+
+
+def test_hidden_classifier_check_uses_another_split_and_seed():
+    good = make_trainer()
+
+    def only_seed_zero(X, Y, epochs=100, eta=2.0, rng=0):
+        W, b = good(X, Y, epochs, eta, rng)
+        return (W, b) if rng == 0 else (W * 0.0, b * 0.0 + np.arange(b.size))
+
+    assert run(checks.train_softmax_classifier, only_seed_zero)[0]
+    ok, text = run(checks.train_softmax_classifier, only_seed_zero, hidden=True, rng=11)
+    assert not ok, text
+
+
+# --------------------------------------------------------------------------- the trap
+def test_reference_works_again_after_a_trapped_call():
+    z = np.array([[1.0, 2.0, 3.0]])
+    before = activations.softmax(z)
+    ok, text = run(checks.softmax, lambda zz: activations.softmax(zz))
+    assert not ok and "nnkit.activations.softmax" in text
+    np.testing.assert_allclose(activations.softmax(z), before)
+
+
+def test_swallowed_reference_error_still_fails():
+    def sneaky(z):
+        try:
+            return activations.softmax(z)
+        except Exception:
+            return good_softmax(z)
+
+    ok, text = run(checks.softmax, sneaky)
+    assert not ok and "nnkit.activations.softmax" in text, text
+
+
+def test_forbidden_list_names_real_references_and_matches_course_yml():
+    for dotted in S.FORBIDDEN:
+        importlib.import_module("nnkit.checks._trap").resolve(dotted)  # raises on a typo
+    manifest = ROOT / "course.yml"
+    if not manifest.exists():
+        pytest.skip("course.yml not written yet")
+    chapters = {c["id"]: c for c in yaml.safe_load(manifest.read_text())["chapters"]}
+    if "02-softmax" not in chapters:
+        pytest.skip("course.yml has no 02-softmax entry yet")
+    assert sorted(chapters["02-softmax"]["forbidden_references"]) == sorted(S.FORBIDDEN)
+
+
+def test_chapter_source_does_not_import_the_references():
+    text = SOURCE.read_text()
+    for dotted in S.FORBIDDEN:
+        module, name = dotted.rsplit(".", 1)
+        pattern = rf"from\s+{re.escape(module)}\s+import\s+[^\n]*\b{name}\b|{re.escape(dotted)}\b"
+        assert not re.search(pattern, text), f"{SOURCE.name} imports or names {dotted}"
+
+
+# --------------------------------------------------------------------------- explorer callbacks
+def test_compute_lecture_example():
+    st = EXP.compute([3.2, -5.7, 0.6])
+    np.testing.assert_allclose(st.sigmoid, 1 / (1 + np.exp(-np.array([3.2, -5.7, 0.6]))))
+    assert round(st.sigmoid_sum, 4) == 1.6098
+    np.testing.assert_allclose(st.softmax.round(4), [0.9307, 0.0001, 0.0691])
+    assert st.softmax_sum == pytest.approx(1.0, abs=1e-12)
+    assert st.log_likelihood == pytest.approx(-np.log(st.softmax[0]))
+    y = np.array([1.0, 0.0, 0.0])
+    ce = -np.sum(y * np.log(st.sigmoid) + (1 - y) * np.log(1 - st.sigmoid))
+    assert st.cross_entropy == pytest.approx(ce)
+    assert st.student is None and st.student_status == "not passed"
+
+
+def test_compute_shift_and_temperature():
+    z = [1.0, -2.0, 0.5, 3.0]
+    base, shifted = EXP.compute(z), EXP.compute(z, shift=1000.0)
+    np.testing.assert_allclose(shifted.softmax, base.softmax, atol=1e-12)
+    assert shifted.log_likelihood == pytest.approx(base.log_likelihood)
+    assert not np.allclose(shifted.sigmoid, base.sigmoid)
+    assert np.isfinite(shifted.cross_entropy) and shifted.cross_entropy > 1000  # 3 wrong classes near 1
+    cold, hot = EXP.compute(z, temperature=0.05), EXP.compute(z, temperature=1000.0)
+    assert cold.softmax[3] > 0.999
+    np.testing.assert_allclose(hot.softmax, 0.25, atol=2e-3)
+    assert EXP.compute(z, true_class=1).log_likelihood > EXP.compute(z, true_class=3).log_likelihood
+
+
+@pytest.mark.parametrize(
+    "student, status",
+    [(good_softmax, "matches the reference"), (_not_implemented, "not implemented yet"),
+     (lambda z: good_softmax(z) * 0.5, "differs from the reference by up to"),
+     (lambda z: 1 / 0, "raised ZeroDivisionError"), (lambda z: None, "returned None"),
+     (lambda z: good_softmax(z)[:, :2], "returned shape"), (_naive, "nan/inf")],
+    ids=["good", "not-implemented", "wrong", "raises", "none", "shape", "unstable"],
+)
+def test_student_status(student, status):
+    st = EXP.compute([3.2, -5.7, 0.6, 1.5], shift=1000.0, student_softmax=student)
+    assert st.student_status.startswith(status) or status in st.student_status, st.student_status
+
+
+def test_draw_shows_student_bars_only_when_available():
+    good = EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0], student_softmax=good_softmax))
+    missing = EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0], student_softmax=_not_implemented))
+    ax_sig, ax_soft = good.axes
+    assert "sum = " in ax_sig.get_title() and "cross-entropy" in ax_sig.get_title()
+    assert "log-likelihood" in ax_soft.get_title()
+    assert len(ax_sig.patches) == 4
+    assert len(ax_soft.patches) == 8  # reference + student bars
+    assert len(missing.axes[1].patches) == 4
+    assert any("not implemented yet" in t.get_text() for t in missing.axes[1].texts)
+
+
+def test_render_png_is_a_png_that_changes_with_the_state():
+    a = EXP.render_png(EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0])))
+    b = EXP.render_png(EXP.draw(EXP.compute([1.0, 2.0, 0.0, 4.0])))
+    assert a.startswith(b"\x89PNG") and b.startswith(b"\x89PNG")
+    assert a != b
+
+
+def _png_of(box) -> bytes:
+    outputs = box.output.outputs
+    assert outputs, "the Output widget is empty"
+    import base64
+
+    assert len(outputs) == 1, "the figure should replace the previous one, not pile up"
+    return base64.b64decode(outputs[0]["data"]["image/png"])
+
+
+def test_widget_sliders_redraw_the_figure():
+    import ipywidgets as widgets
+
+    box = EXP.softmax_explorer(student_softmax=good_softmax)
+    assert isinstance(box, widgets.VBox)
+    assert isinstance(box.controls["z1"], widgets.FloatSlider)
+    assert isinstance(box.controls["true_class"], widgets.Dropdown)
+    assert box.state.student_status == "matches the reference"
+    before_png, before_ll = _png_of(box), box.state.log_likelihood
+    box.controls["z1"].value = -4.0  # observe() fires redraw
+    assert box.state.scaled[0] == pytest.approx(-4.0)
+    assert box.state.log_likelihood > before_ll  # the true class (1) lost probability
+    assert _png_of(box) != before_png
+    box.controls["true_class"].value = 3
+    assert box.state.true_class == 3 and "true class <b>4</b>" in box.readout.value
+    box.controls["T"].value = 10.0
+    assert box.state.scaled[0] == pytest.approx(-0.4)
+
+
+def test_widget_without_student_code_says_not_implemented():
+    box = EXP.softmax_explorer(student_softmax=_not_implemented)
+    assert "not implemented yet" in box.readout.value
+    box.controls["shift"].value = 500.0
+    assert np.isfinite(box.state.log_likelihood)
+
+
+# --------------------------------------------------------------------------- mutants, in process
+def _cells():
+    import jupytext
+
+    nb = jupytext.read(SOURCE)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in code if "nbgrader" in c.metadata}
+    solution = [g for g, c in by_id.items() if c.metadata["nbgrader"].get("solution")]
+    graded = [g for g, c in by_id.items() if c.metadata["nbgrader"].get("grade")]
+    imports = "\n".join(line for line in code[0].source.splitlines() if not line.lstrip().startswith("%"))
+    return by_id, solution, graded, imports
+
+
+def _run_graded(replace: dict[str, str] | None = None, only: list[str] | None = None) -> dict[str, str | None]:
+    """Execute imports, the solution cells (with replacements) and graded test cells in one namespace."""
+    by_id, solution, graded, imports = _cells()
+    ns: dict = {"__name__": "__main__"}
+    exec(compile(imports, "<imports>", "exec"), ns)
+    for gid in solution:
+        src = (replace or {}).get(gid, by_id[gid].source)
+        exec(compile(src, f"<{gid}>", "exec"), ns)
+    results = {}
+    for gid in only or graded:
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+                exec(compile(by_id[gid].source, f"<{gid}>", "exec"), ns)
+            results[gid] = None
+        except Exception as exc:  # a failing graded cell scores 0
+            results[gid] = f"{type(exc).__name__}: {exc}"
+    return results
+
+
+def _mutants():
+    return yaml.safe_load(MUTANTS.read_text())
+
+
+def test_mutant_file_covers_every_graded_cell_and_reference_use():
+    data = _mutants()
+    by_id, solution, graded, _ = _cells()
+    assert data["chapter"] == "02-softmax" and data["notebook"] == "softmax.ipynb"
+    ids = [m["id"] for m in data["mutants"]]
+    assert len(ids) == len(set(ids))
+    killed = {k for m in data["mutants"] for k in m["kills"]}
+    assert set(graded) <= killed, f"graded cells no mutant kills: {set(graded) - killed}"
+    for m in data["mutants"]:
+        assert m["cell"] in solution and set(m["kills"]) <= set(graded)
+    for gid in solution:
+        assert any(m["cell"] == gid and "calls_reference" in m["id"] for m in data["mutants"]), gid
+
+
+def test_solution_passes_every_graded_cell():
+    results = _run_graded()
+    assert results and all(v is None for v in results.values()), results
+
+
+@pytest.mark.parametrize("mutant", _mutants()["mutants"], ids=lambda m: m["id"])
+def test_mutant_fails_the_cells_it_kills(mutant):
+    results = _run_graded({mutant["cell"]: mutant["source"]}, only=mutant["kills"])
+    survived = [gid for gid, err in results.items() if err is None]
+    assert not survived, f"{mutant['id']} passes {survived}"
