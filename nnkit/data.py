@@ -169,12 +169,14 @@ def one_hot(labels, C: int = 10) -> np.ndarray:
 # --------------------------------------------------------------------------- splitting
 
 
-def _stratified_split(X, y, fractions, rng):
+def _stratified_split(X, y, fractions, rng, divisor=1.0):
     """Split (X, y) into len(fractions) parts, class by class, each part shuffled.
 
     For every class the examples are permuted with ``rng`` and cut into parts of sizes
     ``round(f * n_class)`` (the last part takes the remainder), so every part keeps the
-    class proportions. Each part is then shuffled so classes are interleaved.
+    class proportions. Each part is then shuffled so classes are interleaved. Rows are
+    gathered first and then divided by ``divisor`` into new float64 arrays (callers own
+    what they get; the cached raw arrays are never handed out).
     """
     parts = [[] for _ in fractions]
     for c in np.unique(y):
@@ -186,7 +188,8 @@ def _stratified_split(X, y, fractions, rng):
     out = []
     for chunks in parts:
         idx = rng.permutation(np.concatenate(chunks))
-        out.extend([X[idx], y[idx]])  # fancy indexing copies: callers own what they get
+        Xp = np.divide(X[idx], divisor, dtype=np.float64)
+        out.extend([Xp, y[idx].astype(np.int64)])
     return Digits(*out)
 
 
@@ -252,8 +255,7 @@ def load_mnist_5k(rng=0) -> Digits:
     """
     rng = as_generator(rng)
     X_raw, y = _raw_mnist_5k()
-    X = X_raw / 255.0  # float64, fresh array
-    return _stratified_split(X, y, (0.6, 0.2, 0.2), rng)
+    return _stratified_split(X_raw, y, (0.6, 0.2, 0.2), rng, divisor=255.0)
 
 
 # --------------------------------------------------------------------------- 8x8 digits (sklearn)

@@ -274,8 +274,8 @@ class Network:
     >>> net = Network([784, 30, 10])
     >>> hist = net.fit(d.X_train, d.Y_train, epochs=5, batch_size=10, eta=0.5,
     ...                validation=(d.X_val, d.Y_val), progress=False)
-    >>> net.accuracy(d.X_test, d.y_test)  # doctest: +SKIP
-    0.89...
+    >>> round(net.accuracy(d.X_test, d.y_test), 3)  # doctest: +SKIP
+    0.929
     """
 
     def __init__(self, sizes, hidden="sigmoid", cost="cross_entropy", init="scaled_normal", rng=0,
@@ -384,7 +384,7 @@ class Network:
         bad = (arr < 0) | (arr >= n_cls)
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(f"labels: expected class labels in 0..{n_cls - 1}, got {arr[i]!r} at index {i}")
+            raise ValueError(f"labels: expected class labels in 0..{n_cls - 1}, got {arr[i].item()!r} at index {i}")
         return arr.astype(np.int64)
 
     # ------------------------------------------------------------------ forward
@@ -733,8 +733,9 @@ class Network:
             if validation is None:
                 raise ValueError("early_stopping: needs validation=(X_val, Y_val) to watch the validation accuracy")
         gen = self.rng if rng is None else as_generator(rng)
-        if not isinstance(progress, (bool, np.bool_)):
-            raise TypeError(f"progress: expected True or False, got {type(progress).__name__}")
+        for flag_name, flag in (("progress", progress), ("monitor_training", monitor_training)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{flag_name}: expected True or False, got {type(flag).__name__}")
 
         classify = self.cost.output != "linear"
         labels = self._targets_to_labels(Y) if classify and monitor_training else None

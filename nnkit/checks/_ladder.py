@@ -65,7 +65,8 @@ from __future__ import annotations
 import numbers
 import sys
 import warnings
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -329,7 +330,7 @@ class Ladder:
             warned = f" (numpy warned: {'; '.join(sorted(set(self.last_warnings)))})" if self.last_warnings else ""
             default = ("got nan/inf where the answer is a finite number" + warned + ": look for exp() of a "
                        "large number, 0 * log(0), or division by sigma(z)(1 - sigma(z)) when it is 0")
-            self.fail(step, inputs=inputs, expected=expected if not isinstance(expected, str) else expected,
+            self.fail(step, inputs=inputs, expected=expected,
                       got=got, hint=(nonfinite_hint + warned) if nonfinite_hint else default)
         if not _agrees(g, e, rtol, atol):
             for wrong, why in mistakes:

@@ -40,8 +40,9 @@ import importlib
 import inspect
 import sys
 import types
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
 
 __all__ = ["ReferenceUsedError", "Trap", "forbid_references", "resolve"]
 

@@ -25,7 +25,7 @@ The single-neuron checks pass the student a private delta written here, so they 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -184,6 +184,10 @@ def quadratic_cost(student: Callable, *, hidden: bool = False, rng=None) -> None
     lad.passed()
 
 
+_PRIME_OF_A = ("use sigma'(z), not sigma'(a): the derivative is taken at the weighted input z "
+               "(sigmoid_prime(z), or equivalently a * (1 - a))")
+
+
 def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> None:
     """Check ``quadratic_delta(z, a, y) = (a - y) * sigma'(z)`` per example, shape (N, C).
 
@@ -207,7 +211,8 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     lad.close(d, np.array([[0.125]]), "tiny case: z = 0, a = 0.5, y = 0", inputs=shown,
               hint="sigma'(0) = 0.25, so (a - y) sigma'(z) = 0.5 * 0.25 = 0.125",
               mistakes=[(np.array([[0.5]]), "you left out sigma'(z): the quadratic delta is (a - y) * sigma'(z)"),
-                        (np.array([[-0.125]]), "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)")])
+                        (np.array([[-0.125]]), "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)"),
+                        (0.5 * sigmoid_prime(np.array([[0.5]])), _PRIME_OF_A)])
 
     z = np.array([[-2.0, 0.5, 3.0], [1.0, -0.5, 0.0]])
     a, y = sigmoid(z), np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
@@ -218,8 +223,7 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
               hint="elementwise (a - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z)); no sum, no mean",
               mistakes=[(a - y, "you left out sigma'(z): the quadratic delta is (a - y) * sigma'(z)"),
                         (-expected, "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)"),
-                        ((a - y) * sigmoid_prime(a), "use sigma'(z), not sigma'(a): the derivative is taken at the "
-                                                    "pre-activation z (sigmoid_prime(z), or a * (1 - a))"),
+                        ((a - y) * sigmoid_prime(a), _PRIME_OF_A),
                         (expected / 2, "the delta is per example: do not divide by n here"),
                         (expected / 6, "the delta is per example and per output: no averaging here")])
 
@@ -504,9 +508,11 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
         if expected is None:
             lad.check(out is None, step, inputs=shown, expected=None, got=out, hint=hint)
             return
-        if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, np.integer)):
+        if out is not None and (isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, np.integer))):
             lad.fail(step, inputs=shown, expected=f"the integer {expected}", got=f"{fmt(out)} ({type(out).__name__})",
                      hint="return a whole number of epochs (an int), or None if the threshold is never reached")
+        if out is None:
+            lad.fail(step, inputs=shown, expected=f"the integer {expected}", got="None", hint=hint)
         diag = dict(mistakes)
         lad.check(int(out) == expected, step, inputs=shown, expected=expected, got=int(out),
                   hint=diag.get(int(out), hint))

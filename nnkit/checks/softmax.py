@@ -371,17 +371,22 @@ def _one_step(lad: Ladder, X, Y, eta, seed, numeric: bool):
         source = "X^T (softmax(X W + b) - Y) / N"
     err = max(np.linalg.norm(step_W - gW) / max(np.linalg.norm(gW), 1e-12),
               np.linalg.norm(step_b - gb) / max(np.linalg.norm(gb), 1e-12))
+    n = len(X)
     mistakes = [
         (np.linalg.norm(step_W + gW) / np.linalg.norm(gW) < 1e-4,
-         "your step goes UP the gradient: W = W - eta * dC/dW (minus sign)"),
-        (np.linalg.norm(step_W - len(X) * gW) / np.linalg.norm(len(X) * gW) < 1e-4,
+         "your step goes UP the gradient: W = W - eta * dC/dW (check the minus sign, and that your "
+         "log_likelihood_delta returns a - y, not y - a)"),
+        (np.linalg.norm(step_W - n * gW) / np.linalg.norm(n * gW) < 1e-4,
          "your step is N times too large: the gradient of the MEAN cost is X.T @ delta / N"),
+        (np.linalg.norm(step_W - gW / n) / np.linalg.norm(gW / n) < 1e-4,
+         "your step is N times too small: divide by N once (your log_likelihood_delta must not divide by N too)"),
         (np.linalg.norm(step_W - gW) / np.linalg.norm(gW) < 1e-4 and np.linalg.norm(step_b - gb) > 1e-6 * np.linalg.norm(gb),
          "W moves correctly but b does not: dC/db = delta.mean(axis=0)"),
     ]
     hint = next((why for cond, why in mistakes if cond),
                 "one epoch = one full-batch step: Z = X @ W + b, delta = log_likelihood_delta(Z, softmax(Z), Y), "
-                "W -= eta * X.T @ delta / N, b -= eta * delta.mean(axis=0)")
+                "W -= eta * X.T @ delta / N, b -= eta * delta.mean(axis=0) (this uses your softmax and "
+                "log_likelihood_delta: make sure their checks pass first)")
     lad.check(err < 1e-6, f"one epoch moves (W, b) by -eta * gradient ({source})",
               inputs={"X": X, "Y": Y, "eta": eta, "rng": seed},
               expected=f"(W0 - W1) / eta = dC/dW {_fmt_short(gW)}", got=_fmt_short(step_W),

@@ -35,6 +35,7 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import symtable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,48 +220,33 @@ def filled_notebook(release: NotebookNode, source: NotebookNode, replace: dict[s
 
 
 def _bound_and_used(source: str) -> tuple[set[str], set[str]] | None:
-    """Top-level names a cell binds and every name it reads (None if it does not parse)."""
+    """Global names a cell binds and the global names it (or any function in it) reads.
+
+    Uses :mod:`symtable`, so a function's parameters and locals do not count as reads of
+    globals. Returns None if the cell does not compile.
+    """
     try:
-        tree = ast.parse(_to_python(source))
-    except SyntaxError:
+        table = symtable.symtable(_to_python(source), "<cell>", "exec")
+    except (SyntaxError, ValueError):
         return None
     bound: set[str] = set()
     used: set[str] = set()
-
-    def bind_targets(node: ast.AST) -> None:
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
-                bound.add(n.id)
-
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(stmt.name)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for a in stmt.names:
-                bound.add(a.asname or a.name.split(".")[0])
-        else:
-            # names bound at top level, also inside for/with/if/try blocks (not in nested scopes)
-            stack = [stmt]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    bound.add(node.name)
-                    continue
-                if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                    continue
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    for a in node.names:
-                        bound.add(a.asname or a.name.split(".")[0])
-                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                    bound.add(node.id)
-                if isinstance(node, ast.NamedExpr):
-                    bind_targets(node.target)
-                stack.extend(ast.iter_child_nodes(node))
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-            used.add(n.id)
-        elif isinstance(n, ast.Global):
-            used.update(n.names)
+    for sym in table.get_symbols():
+        if sym.is_assigned() or sym.is_imported():
+            bound.add(sym.get_name())
+        if sym.is_referenced():
+            used.add(sym.get_name())
+    stack = list(table.get_children())
+    while stack:
+        scope = stack.pop()
+        stack.extend(scope.get_children())
+        for sym in scope.get_symbols():
+            if sym.is_global() and (sym.is_referenced() or sym.is_assigned()):
+                (bound if sym.is_assigned() and sym.is_declared_global() else used).add(sym.get_name())
+                if sym.is_referenced():
+                    used.add(sym.get_name())
+            elif sym.is_free() and sym.is_referenced():
+                used.add(sym.get_name())  # conservative: a closure may reach a global through a class scope
     return bound, used
 
 

@@ -20,10 +20,11 @@ Everything the widget does is a plain function, testable without a browser:
 
 from __future__ import annotations
 
+import base64
 import io
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -233,7 +234,6 @@ def slowdown_explorer(student: Mapping[str, tuple[Callable, Callable]] | None = 
         ``box.redraw()`` redraws; ``box.last_redraw_seconds`` holds the last redraw time.
     """
     import ipywidgets as widgets
-    from IPython.display import Image, display
 
     style = {"description_width": "70px"}
     w_slider = widgets.FloatSlider(value=w, min=-4.0, max=4.0, step=0.1, description="start w", style=style,
@@ -258,9 +258,11 @@ def slowdown_explorer(student: Mapping[str, tuple[Callable, Callable]] | None = 
         when = f"epoch {below[0]}" if below.size else f"not within {epochs} epochs"
         readout.value = (f"start output <b>{ref.output[0]:.3f}</b>, after {epochs} epochs <b>{ref.output[-1]:.3f}</b>; "
                          f"output first below 0.5 at <b>{when}</b>")
-        out.clear_output(wait=True)
-        with out:
-            display(Image(data=png, format="png"))
+        # Replace the Output's content in one assignment (no flicker, and it works outside a
+        # kernel too, e.g. in tests): an inline PNG display_data message.
+        out.outputs = ({"output_type": "display_data", "metadata": {},
+                        "data": {"image/png": base64.b64encode(png).decode("ascii"),
+                                 "text/plain": "<slowdown explorer figure>"}},)
         box.last_redraw_seconds = time.perf_counter() - t0
 
     for control in (w_slider, b_slider, eta_slider, cost_toggle):

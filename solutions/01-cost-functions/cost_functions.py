@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -97,9 +102,10 @@ for name, run in quad_runs.items():
     print(f"neuron {name}: the output dropped by {run.output[0] - run.output[150]:.3f} in the first 150 epochs")
 
 # %%
+NEURON_COLORS = {"A": "tab:green", "B": "tab:purple"}
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 for name, run in quad_runs.items():
-    ax.plot(run.epoch, run.output, lw=2, label=f"neuron {name} (w, b = {STARTS[name]})")
+    ax.plot(run.epoch, run.output, lw=2, color=NEURON_COLORS[name], label=f"neuron {name} (w, b = {STARTS[name]})")
 ax.set(xlabel="epoch", ylabel="output a", title="Quadratic cost: the target is 0", ylim=(0, 1))
 ax.legend()
 plt.show()
@@ -180,11 +186,11 @@ print(f"A's first step is {ratio:.1f} times as large as B's")
 # %%
 zs = np.linspace(-7, 7, 400)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3))
-ax1.plot(zs, sigmoid(zs))
-ax2.plot(zs, sigmoid_prime(zs), color="tab:orange")
+ax1.plot(zs, sigmoid(zs), color="0.4")
+ax2.plot(zs, sigmoid_prime(zs), color="0.4")
 for name, (w, b) in STARTS.items():
-    ax1.plot(w + b, sigmoid(w + b), "o", label=f"neuron {name}")
-    ax2.plot(w + b, sigmoid_prime(w + b), "o", label=f"neuron {name}")
+    ax1.plot(w + b, sigmoid(w + b), "o", ms=8, color=NEURON_COLORS[name], label=f"neuron {name}")
+    ax2.plot(w + b, sigmoid_prime(w + b), "o", ms=8, color=NEURON_COLORS[name], label=f"neuron {name}")
 ax1.set(title=r"$\sigma(z)$", xlabel="z")
 ax2.set(title=r"$\sigma'(z)$: the factor in the gradient", xlabel="z")
 ax2.legend()
@@ -609,13 +615,13 @@ y_reg = 3.0 * x_reg - 1.0 + rng.normal(0, 0.2, size=(50, 1))
 
 w_lin, b_lin, eta_lin = -4.0, 5.0, 0.3
 costs_lin = []
-for epoch in range(60):
+for _ in range(60):
     a_lin = w_lin * x_reg + b_lin          # linear output: a = z
     costs_lin.append(quadratic_cost(a_lin, y_reg))
     d = a_lin - y_reg                      # delta of the quadratic cost for a linear output
     w_lin -= eta_lin * np.mean(d * x_reg)  # gradient of the batch mean: delta / n, summed
     b_lin -= eta_lin * np.mean(d)
-print(f"fitted line: a = {w_lin:.2f} x + {b_lin:.2f}   (data made from 3 x - 1 plus noise)")
+print(f"fitted line: a = {w_lin:.2f} x {b_lin:+.2f}   (the data were made from 3 x - 1 plus noise)")
 print("cost at epochs 0, 10, 20, 40, 59: " + ", ".join(f"{costs_lin[e]:.3f}" for e in (0, 10, 20, 40, 59)))
 
 # %% [markdown]
@@ -654,7 +660,8 @@ print(f"quadratic cost {quadratic_cost(a_fit, y_reg):.4f}, MSE {mse_fit:.4f}, "
 # To make saturation likely, the weights start the way early networks did: drawn from a
 # standard normal distribution, $N(0, 1)$. With 784 inputs that makes many weighted inputs
 # large, so many output neurons start saturated. (Chapter 06 is about better starting weights;
-# the second run below already uses one.)
+# the second pair of runs already uses one: $N(0, 1/n_{\text{in}})$, with $n_{\text{in}}$ the
+# number of inputs of the layer.)
 
 # %% tags=["nbval-check-output"]
 digits = load_mnist_5k(rng=0)
@@ -677,12 +684,12 @@ for init, cost in EXPERIMENTS:
 print("validation accuracy after epochs 1, 2, 5, 10 (eta = 0.5, batch size 10)")
 for init, cost in EXPERIMENTS:
     acc = histories[init, cost].validation_accuracy
-    start = "N(0, 1) weights     " if init == "large_normal" else "N(0, 1/784) weights "
+    start = "N(0, 1) weights      " if init == "large_normal" else "N(0, 1/n_in) weights "
     print(f"{start}{cost:>14}: " + "  ".join(f"{acc[e - 1]:.0%}" for e in (1, 2, 5, 10)))
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4), sharey=True)
-titles = {"large_normal": "weights start N(0, 1): saturated", "scaled_normal": "weights start N(0, 1/784)"}
+titles = {"large_normal": "weights start N(0, 1): saturated", "scaled_normal": "weights start N(0, 1/n_in)"}
 for ax, init in zip(axes, titles):
     for cost, color in (("quadratic", "tab:red"), ("cross_entropy", "tab:blue")):
         acc = histories[init, cost].validation_accuracy

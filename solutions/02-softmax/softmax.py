@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 2 — Softmax and the log-likelihood cost
+# # Chapter 02 · Softmax and the log-likelihood cost
 #
 # A classifier for the ten digits should not just say *"it's a 7"*; it should say how sure it
 # is, as a probability for every class. In this chapter the output layer learns to speak in
@@ -29,19 +29,26 @@
 # 5. tell the log-likelihood apart from the summed cross-entropy on the same output;
 # 6. train a softmax classifier on real digits with your own functions.
 #
-# **How this notebook works.** Each exercise is a function whose body you write between the
-# lines that say `YOUR CODE HERE`. The cell after it runs a *check*: it tries your function
-# on small cases you can verify by hand, then on awkward ones (huge logits, probabilities of
-# exactly 0 or 1), then compares it with a numerical gradient, and tells you what it expected
-# when something is off. The same checks (and a few more, on inputs you have not seen) grade
-# your work. Cells further down that use your functions will fail until you have written them.
+# **How this notebook works.** Exercises are functions whose body says
+# `raise NotImplementedError()`. Replace that line with your code and run the cell, then run
+# the check cell below it. The check tries your function on small cases you can verify by
+# hand, then on awkward ones (huge logits, probabilities of exactly 0 or 1), then against a
+# numerical gradient, and prints one line per step, `✓` or `✗` with what it expected, what
+# came back and a hint. The same checks (with more inputs you do not see) grade your work.
+# While a check runs, nnkit's own softmax and log-likelihood are switched off: calling them
+# scores zero, so write the formulas with numpy. Cells further down that use your functions
+# fail until you have written them.
 #
-# About 60 minutes. No internet needed: all data ships with the course's Python packages.
+# **Notation.** A batch holds $N$ examples as the **rows** of an array: logits `z`, outputs
+# `a` and one-hot targets `y` all have shape `(N, C)` for $C$ classes. For one example,
+# $y$ also names its true class, so $a_y$ is the probability the network gives to it.
+#
+# About 75 minutes. No internet needed: all data ships with the course's Python packages.
 
 # %%
 # %matplotlib inline
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
 from nnkit import checks
 from nnkit.activations import sigmoid
@@ -83,7 +90,7 @@ np.set_printoptions(precision=4, suppress=True)
 # ### 1.1 The formula as written breaks
 #
 # A float64 can hold numbers up to about $1.8 \times 10^{308}$, so $e^{z}$ overflows to
-# `inf` as soon as $z$ passes about 709.78. Logits that large are rare in a healthy
+# `inf` as soon as $z$ passes about 709.78 (the cell below prints both). Logits that large are rare in a healthy
 # network, but they do happen (a huge learning rate, a low temperature as in section 3, an
 # unlucky batch), and one `nan` is enough to ruin all the weights. Here is the formula typed
 # in literally, on logits near 1000 and near −1000. (The `np.errstate` line only silences
@@ -96,6 +103,7 @@ def naive_softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+print(f"largest float64:                       {np.finfo(np.float64).max:.1e}")
 print(f"largest z with a finite exp in float64: {np.log(np.finfo(np.float64).max):.2f}")
 with np.errstate(over="ignore", invalid="ignore"):
     print("exp(1000)              =", np.exp(1000.0))
@@ -118,8 +126,8 @@ print("naive softmax, z small  :", naive_softmax(np.array([[0.0, -1.0, -2.0]])))
 # $$
 #
 # Now the largest exponent is $e^0 = 1$, so nothing overflows and the denominator is at least
-# 1 (no division by zero). Entries that still underflow to 0 are smaller than $10^{-308}$
-# times the largest one, which is 0 for every practical purpose.
+# 1 (no division by zero). Entries that still underflow to 0 are so much smaller than the
+# largest one that 0 is the right answer to float64 precision.
 #
 # The same trick computes the logarithm of the denominator, the **log-sum-exp**:
 #
@@ -261,11 +269,13 @@ plt.show()
 # plain softmax. (Temperature is used when sampling text from a language model and when a
 # small network learns from a large one's softened outputs.)
 #
-# Note that $T = 0.05$ turns a logit of 3.2 into 64, and smaller temperatures quickly reach
-# the overflow zone of section 1.1: your stable softmax has to cope.
+# Small temperatures make the logits large: at $T = 0.01$ the logit 3.2 becomes 320 and the
+# spread between logits grows a hundredfold (the cell prints both), well on the way to the
+# overflow zone of section 1.1. Your stable softmax has to cope.
 
 # %% tags=["uses-stubs", "nbval-check-output"]
 z_t = np.array([[3.2, -5.7, 0.6, 1.5]])
+print("logits / 0.01:", z_t / 0.01, " spread:", np.ptp(z_t / 0.01).round(1), "instead of", np.ptp(z_t).round(1))
 temperatures = [0.01, 0.1, 0.5, 1.0, 2.0, 10.0, 1000.0]
 probs_by_T = {T: softmax(z_t / T)[0] for T in temperatures}
 print("    T    a_1     a_2     a_3     a_4    largest")
@@ -461,8 +471,8 @@ checks.log_likelihood_delta(log_likelihood_delta, hidden=True)
 # The derivation above is the kind of thing worth double-checking numerically. The cell
 # below nudges each logit of a small batch by $\pm h$, measures how your batch-mean cost
 # changes (centred differences) and compares that with `delta / N`. A relative error near
-# $10^{-9}$ or below means the two agree; an error in the formula would show up around
-# $10^{-1}$.
+# $10^{-9}$ or below means the two agree; a mistake in the formula would give an error many
+# orders of magnitude larger.
 
 # %% tags=["uses-stubs"]
 rng = np.random.default_rng(1)
@@ -506,6 +516,21 @@ for s in (0.0, 2.0, 5.0, 10.0, 20.0):
 # to $\lVert(-1, 1, 0)\rVert = \sqrt 2 \approx 1.4142$, a strong push in the right direction,
 # while the quadratic error collapses towards 0: the network would barely learn from its
 # worst mistakes.
+#
+# **Question (written, graded by hand).** In two or three sentences: using the two formulas
+# for $\delta$ and the table above, explain why the quadratic cost on a softmax output learns
+# slowly exactly when the network is confidently wrong, and why the log-likelihood does not.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "why_no_slowdown", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# With the quadratic cost the error is $\delta = J(a - y)$, where the softmax Jacobian
+# $J = \operatorname{diag}(a) - a a^{\mathsf T}$ has entries $a_k(\delta_{kj} - a_j)$. When the
+# output is nearly one-hot (here on the wrong class, $s$ large) every such product is nearly
+# 0, so $J$ squashes the large mistake $a - y$ to a tiny gradient: the table shows it falling
+# to about $10^{-8}$ at $s = 20$. The log-likelihood's derivative $-1/a_y$ cancels that
+# Jacobian exactly and leaves $\delta = a - y$, which is largest when the network is most
+# wrong (about 1.414 in the table), so it learns fastest from its worst mistakes.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 6. Summed cross-entropy vs log-likelihood on the same output
@@ -626,6 +651,7 @@ checks.train_softmax_classifier(train_softmax_classifier, hidden=True)
 
 # %% tags=["uses-stubs", "nbval-check-output"]
 digits = load_digits_8x8(rng=0)
+print("inputs (train, val, test):", digits.X_train.shape, digits.X_val.shape, digits.X_test.shape)
 W0, b0 = train_softmax_classifier(digits.X_train, digits.Y_train, epochs=0, eta=2.0, rng=0)
 W, b = train_softmax_classifier(digits.X_train, digits.Y_train, epochs=100, eta=2.0, rng=0)
 
@@ -677,6 +703,7 @@ plt.show()
 
 # %%
 mnist = load_mnist_5k(rng=0)
+print("MNIST inputs (train, val, test):", mnist.X_train.shape, mnist.X_val.shape, mnist.X_test.shape)
 histories, nets = {}, {}
 for cost in ["log_likelihood", "cross_entropy"]:
     net = Network([784, 30, 10], cost=cost, rng=0)
@@ -684,11 +711,18 @@ for cost in ["log_likelihood", "cross_entropy"]:
                               validation=(mnist.X_val, mnist.Y_val), progress=True, rng=1)
     nets[cost] = net
 
-# %% tags=["nbval-check-output"]
+# %%
 for cost, net in nets.items():
     row_sums = net.feedforward(mnist.X_test).sum(axis=1)
     print(f"{cost:>14}: test accuracy {net.accuracy(mnist.X_test, mnist.y_test):.1%},"
-          f" outputs of a row sum to {row_sums.min():.2f}..{row_sums.max():.2f}")
+          f" the outputs of a test image sum to {row_sums.min():.2f} .. {row_sums.max():.2f}")
+
+# %% tags=["nbval-check-output"]
+for cost, net in nets.items():
+    row_sums = net.feedforward(mnist.X_test).sum(axis=1)
+    print(f"{cost:>14}: outputs of every test image sum to 1: {bool(np.allclose(row_sums, 1.0))},"
+          f" validation accuracy above 80% after epoch 1 and above 90% at the end: "
+          f"{histories[cost].validation_accuracy[0] > 0.80 and histories[cost].validation_accuracy[-1] > 0.90}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3))
@@ -702,10 +736,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Both learn quickly and end close to each other: both have $\delta = a - y$ and neither
-# slows down. The printout shows the real difference: the softmax network's outputs add up
+# Both learn quickly (above 80 % on the validation digits after a single epoch) and end
+# within a few tenths of a percent of each other: both have $\delta = a - y$ and neither
+# slows down. The printouts show the real difference: the softmax network's outputs add up
 # to 1 for every image, so they can be read as probabilities; the sigmoid network's outputs
-# do not (their row sums spread over a range). When you want probabilities over exclusive
+# do not (their sums spread over a wide range). When you want probabilities over exclusive
 # classes, use softmax with the log-likelihood.
 
 # %% [markdown]

@@ -28,26 +28,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_course import REPO, chapter_notebooks  # noqa: E402
-from e2e_lab import CHROMIUM_ARGS, LabServer, find_chromium  # noqa: E402
-from e2e_notebook import strip_outputs  # noqa: E402
-from e2e_selftest import write_selftest_notebooks  # noqa: E402
-
-INSTALL_HINT = (
-    "Install Debian's Chromium with `apt-get install chromium` (or point NNKIT_CHROMIUM at a "
-    "Chromium/Chrome binary); the python playwright package drives it, browser downloads are not needed."
-)
+import e2e_config
+from e2e_course import chapter_notebooks
+from e2e_lab import CHROMIUM_ARGS, LabServer
+from e2e_notebook import strip_outputs
+from e2e_selftest import write_selftest_notebooks
 
 _REDRAW_KEY = pytest.StashKey[list]()
 _ARTIFACTS_KEY = pytest.StashKey[Path]()
-
-
-def e2e_timeout() -> float:
-    return float(os.environ.get("NNKIT_E2E_TIMEOUT", "300"))
-
-
-def e2e_moves() -> int:
-    return max(1, int(os.environ.get("NNKIT_E2E_MOVES", "7")))
 
 
 # ---------------------------------------------------------------------------- reporting hooks
@@ -76,24 +64,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 # ---------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Path of Chromium; skip (or fail with NNKIT_E2E_REQUIRE_BROWSER=1) when there is none."""
-    required = os.environ.get("NNKIT_E2E_REQUIRE_BROWSER") == "1"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        msg = "the python package playwright is missing: pip install -e '.[test]'"
-        pytest.fail(msg) if required else pytest.skip(msg)
-    path = find_chromium()
-    if path is None:
-        msg = f"no Chromium found (NNKIT_CHROMIUM, /usr/bin/chromium, PATH). {INSTALL_HINT}"
-        pytest.fail(msg) if required else pytest.skip(msg)
-    return path
+    """See :func:`require_chromium`."""
+    return e2e_config.require_chromium()
 
 
 @pytest.fixture(scope="session")
 def artifacts(pytestconfig) -> Path:
     """Folder for screenshots and redraw timings (printed at start and in the summary)."""
-    folder = Path(os.environ.get("NNKIT_E2E_ARTIFACTS") or REPO / "e2e-artifacts").resolve()
+    folder = e2e_config.artifacts_dir()
     folder.mkdir(parents=True, exist_ok=True)
     pytestconfig.stash[_ARTIFACTS_KEY] = folder
     print(f"\n[browser e2e] screenshots and timings go to {folder}")
@@ -118,7 +96,7 @@ def lab_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def lab_server(lab_root, tmp_path_factory, chromium_path):
     """A running JupyterLab server; stopped (with its kernels) at the end, leaks fail the run."""
-    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-home"), start_timeout=e2e_timeout())
+    server = LabServer(lab_root, tmp_path_factory.mktemp("lab-home"), start_timeout=e2e_config.timeout())
     try:
         server.start()
         print(f"[browser e2e] JupyterLab pid {server.proc.pid} on {server.base_url}, root {lab_root}")
@@ -162,10 +140,12 @@ def page(browser, lab_server, artifacts, request):
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
             name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in request.node.name)
+            from playwright.sync_api import Error as PlaywrightError
+
             try:
                 pg.screenshot(path=str(artifacts / f"FAILED-{name}.png"), full_page=True)
                 print(f"\n[browser e2e] failure screenshot: {artifacts / f'FAILED-{name}.png'}")
-            except Exception as exc:  # the page may be gone; the failure itself matters more
+            except PlaywrightError as exc:  # the page may be gone; the failure itself matters more
                 print(f"[browser e2e] could not take a failure screenshot: {exc}")
         context.close()
         lab_server.remember_children()
@@ -201,8 +181,11 @@ def redraw_markdown(records: list[dict]) -> str:
         "output; the clock is the page's `performance.now()`). It covers the round trip",
         "browser -> kernel -> callback -> matplotlib PNG -> browser, on the chapter's main widget.",
         "",
-        f"Machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-        f"JupyterLab {jupyterlab.__version__}, ipywidgets {ipywidgets.__version__}.",
+        (
+            f"Machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, "
+            f"Python {platform.python_version()}, JupyterLab {jupyterlab.__version__}, "
+            f"ipywidgets {ipywidgets.__version__}."
+        ),
         "",
         "| notebook | widget cell | slider | moves | median (ms) | min (ms) | max (ms) |",
         "|---|---|---|---|---|---|---|",

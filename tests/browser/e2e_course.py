@@ -50,7 +50,7 @@ def _from_yaml(root: Path) -> list[ChapterNotebook]:
     out = []
     for ch in data.get("chapters") or []:
         for name in ch.get("notebooks") or []:
-            stem = name[:-6] if name.endswith(".ipynb") else name
+            stem = name.removesuffix(".ipynb")
             out.append(
                 ChapterNotebook(
                     ch["id"],

@@ -131,7 +131,7 @@ def check_student(nbpage: NotebookPage, artifacts: Path, label: str) -> dict:
     assert "NotImplementedError" in cells[stub].source, (
         f"{nbpage.relpath}: the first exercise (cell {stub}) is not a stub:\n{cells[stub].source[:400]}"
     )
-    m = re.search(r"^def\s+(\w+)", cells[stub].source, re.M)
+    m = re.search(r"^def\s+(\w+)", cells[stub].source, re.MULTILINE)
     assert m, f"{nbpage.relpath}: the first exercise (cell {stub}) defines no function"
     func = m.group(1)
     graded = [

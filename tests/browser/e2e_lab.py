@@ -172,14 +172,14 @@ class LabServer:
             return "(no log)"
         return "\n".join(lines[-n:])
 
-    def start(self) -> "LabServer":
+    def start(self) -> LabServer:
         """Start the server and wait until its REST API answers with the token."""
         self.home.mkdir(parents=True, exist_ok=True)
         env = self._env()
         last_error = ""
         for _attempt in range(3):  # the free port can be taken between probe and bind
             self.port = free_loopback_port()
-            self._log_file = open(self.log_path, "ab")
+            self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (lives as long as the server)
             self.proc = subprocess.Popen(
                 self.command(),
                 cwd=self.root_dir,
@@ -243,8 +243,8 @@ class LabServer:
         if self.proc.poll() is None:
             try:
                 self.api("shutdown", method="POST", timeout=5.0)
-            except Exception:
-                pass
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                print(f"[browser e2e] polite shutdown failed ({exc}); killing the server")
             try:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:

@@ -30,7 +30,7 @@ RAW_WIDGET_REPR = re.compile(
 #: Words in the kernel's dialogs when it died or restarts under us.
 KERNEL_TROUBLE = ("Kernel Restarting", "kernel appears to have died", "Dead kernel", "Kernel Restart")
 #: A traceback in a stderr output (error outputs are rendered with the stderr mime type).
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b", re.M)
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b", re.MULTILINE)
 
 # One JS snapshot of the visible notebook: kernel status, dialogs, and per cell its prompt,
 # classes and every (nested) output with its mime type and text.
@@ -195,20 +195,26 @@ class NotebookPage:
         )
 
     # ------------------------------------------------------------------ actions
-    def open(self) -> "NotebookPage":
+    def open(self) -> NotebookPage:
         """Load the notebook page and wait for its cells and an idle kernel."""
         self.page.goto(self.server.url(f"lab/tree/{self.relpath}", "reset"), wait_until="domcontentloaded")
         n = len(self.nb.cells)
+        # The toolbar says "idle" before any kernel exists (then initializing, connecting,
+        # unknown, idle), and a Run All clicked in that gap is silently lost. So: first the
+        # server must hold a session with an idle kernel for this notebook, then the page
+        # must say idle too.
         self.wait_until(
-            f"the notebook to show its {n} cells and an idle kernel (kernel start can be slow)",
-            lambda s: len(s["cells"]) == n and s["status"] == "idle",
+            f"the notebook to show its {n} cells and an idle, connected kernel (kernel start can be slow)",
+            lambda s: len(s["cells"]) == n and self.server_kernel_state() == "idle" and s["status"] == "idle",
         )
-        # JupyterLab reports "idle" for a moment before the session is connected; insist on a
-        # kernel name in the toolbar as well.
-        self.page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").filter(
-            has_text=re.compile(r"Python|ipykernel")
-        ).first.wait_for(timeout=self.timeout * 1000)
         return self
+
+    def server_kernel_state(self) -> str | None:
+        """Execution state of this notebook's kernel according to the server (None: no session)."""
+        for sess in self.server.api("sessions") or []:
+            if sess.get("path") == self.relpath and sess.get("kernel"):
+                return sess["kernel"].get("execution_state")
+        return None
 
     def _menu(self, menu: str, command: str) -> None:
         self.page.locator(".lm-MenuBar-item", has_text=re.compile(rf"^{menu}$")).first.click()
@@ -255,14 +261,16 @@ class NotebookPage:
     def wait_settled(self, expected: list[int], what: str) -> dict:
         """Wait until every expected cell shows an execution count, or the run stopped early.
 
-        "Stopped early" = kernel idle, no ``[*]`` prompt, on two polls in a row.
+        The run must first visibly start (an expected cell leaves its empty ``[ ]`` prompt).
+        "Stopped early" = kernel idle and no ``[*]`` prompt on four polls in a row.
         """
         state = {"quiet": 0}
 
         def done(s):
             prompts = {c["index"]: c["prompt"] for c in s["cells"]}
+            started = any(prompts.get(i, "[ ]:") != "[ ]:" for i in expected)
             running = any(p.startswith("[*") for p in prompts.values())
-            if s["status"] != "idle" or running:
+            if not started or s["status"] != "idle" or running:
                 state["quiet"] = 0
                 return False
             if all(re.match(r"\[\d+\]", prompts.get(i, "")) for i in expected):
@@ -303,6 +311,8 @@ class NotebookPage:
         every image shown before that move. The time is taken in the browser, from the keydown
         on the handle to the DOM mutation that inserted the new image.
         """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         res = RedrawResult(cell=cell, slider=slider)
         handle = (
             self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(cell)
@@ -326,7 +336,7 @@ class NotebookPage:
                 self.page.wait_for_function(
                     "() => window.__nnkitProbe.tImage !== null", timeout=timeout * 1000, polling=50
                 )
-            except Exception as exc:  # playwright TimeoutError
+            except PlaywrightTimeout as exc:
                 probe = self.page.evaluate(
                     "() => ({t: window.__nnkitProbe.tInput, v: window.__nnkitProbe.valueBefore})"
                 )
@@ -389,9 +399,9 @@ def page_problems(snap: dict, expected: list[int], allow_errors=frozenset()) -> 
             out.append(f"cell {i} did not run (prompt {prompt!r}): an earlier error stopped the run?")
     for c in snap["cells"]:
         for o in c["outputs"]:
-            if o["mime"] == "application/vnd.jupyter.stderr" and TRACEBACK.search(o["text"]):
-                if c["index"] not in allow_errors:
-                    out.append(f"cell {c['index']} shows an error:\n{_tail(o['text'])}")
+            is_error = o["mime"] == "application/vnd.jupyter.stderr" and TRACEBACK.search(o["text"])
+            if is_error and c["index"] not in allow_errors:
+                out.append(f"cell {c['index']} shows an error:\n{_tail(o['text'])}")
             if o["mime"] == "text/plain" and RAW_WIDGET_REPR.search(o["text"]):
                 out.append(f"cell {c['index']} shows a widget as raw text: {o['text'][:120]!r}")
         if c["widgetErrors"]:

@@ -14,9 +14,8 @@ Copies without outputs are served from a temporary folder; the repository is nev
 
 from __future__ import annotations
 
+import e2e_config
 import pytest
-
-from conftest import e2e_moves, e2e_timeout
 from e2e_course import chapter_notebooks
 from e2e_flows import check_solution, check_student
 from e2e_notebook import NotebookPage
@@ -30,8 +29,8 @@ PARAMS = [pytest.param(nb, id=nb.label) for nb in NOTEBOOKS] or [
 @pytest.mark.parametrize("item", PARAMS)
 def test_solution_notebook_runs_and_widget_redraws(item, page, lab_server, artifacts, redraw_log):
     assert item.solution.is_file(), f"solution notebook missing: {item.solution}"
-    nbpage = NotebookPage(page, lab_server, f"solutions/{item.chapter}/{item.solution.name}", timeout=e2e_timeout())
-    result = check_solution(nbpage, artifacts, item.label, moves=e2e_moves())
+    nbpage = NotebookPage(page, lab_server, f"solutions/{item.chapter}/{item.solution.name}", timeout=e2e_config.timeout())
+    result = check_solution(nbpage, artifacts, item.label, moves=e2e_config.moves())
     redraw_log.append(
         {"label": item.label, "cell": result.cell, "slider": result.slider, "times_ms": result.times_ms}
     )
@@ -44,6 +43,6 @@ def test_solution_notebook_runs_and_widget_redraws(item, page, lab_server, artif
 @pytest.mark.parametrize("item", PARAMS)
 def test_student_chapter_stub_fails_cleanly(item, page, lab_server, artifacts):
     assert item.release.is_file(), f"student notebook missing: {item.release} (run `nnkit build`)"
-    nbpage = NotebookPage(page, lab_server, f"chapters/{item.chapter}/{item.release.name}", timeout=e2e_timeout())
+    nbpage = NotebookPage(page, lab_server, f"chapters/{item.chapter}/{item.release.name}", timeout=e2e_config.timeout())
     summary = check_student(nbpage, artifacts, item.label)
     print(f"\n[browser e2e] {item.label} student: {summary}")

@@ -13,10 +13,9 @@ import time
 import urllib.error
 import urllib.request
 
+import e2e_config
 import psutil
 import pytest
-
-from conftest import e2e_timeout
 from e2e_flows import check_solution, check_student
 from e2e_lab import LabServer
 from e2e_notebook import NotebookPage
@@ -25,7 +24,7 @@ from e2e_notebook import NotebookPage
 def test_server_needs_token_and_leaves_no_process_behind(tmp_path):
     root = tmp_path / "root"
     root.mkdir()
-    server = LabServer(root, tmp_path / "home", start_timeout=e2e_timeout())
+    server = LabServer(root, tmp_path / "home", start_timeout=e2e_config.timeout())
     try:
         server.start()
         with pytest.raises(urllib.error.HTTPError) as err:
@@ -33,7 +32,7 @@ def test_server_needs_token_and_leaves_no_process_behind(tmp_path):
         assert err.value.code == 403, "the REST API answered without the token"
         assert server.api("status")["kernels"] == 0
         kernel = server.api("kernels", method="POST", body={"name": "python3"})
-        deadline = time.monotonic() + e2e_timeout()
+        deadline = time.monotonic() + e2e_config.timeout()
         kernel_pids: list[int] = []
         while not kernel_pids and time.monotonic() < deadline:
             kids = psutil.Process(server.proc.pid).children(recursive=True)
@@ -50,7 +49,7 @@ def test_server_needs_token_and_leaves_no_process_behind(tmp_path):
 
 
 def test_selftest_solution_runs_and_redraws(page, lab_server, artifacts, redraw_log):
-    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_solution.ipynb", timeout=e2e_timeout())
+    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_solution.ipynb", timeout=e2e_config.timeout())
     result = check_solution(nbpage, artifacts, "selftest--solution", moves=3)
     assert len(result.times_ms) == 3 and all(t > 0 for t in result.times_ms)
     assert (artifacts / "selftest--solution-widget-after.png").stat().st_size > 1000
@@ -60,14 +59,14 @@ def test_selftest_solution_runs_and_redraws(page, lab_server, artifacts, redraw_
 
 
 def test_selftest_student_stub_raises(page, lab_server, artifacts):
-    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_student.ipynb", timeout=e2e_timeout())
+    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_student.ipynb", timeout=e2e_config.timeout())
     summary = check_student(nbpage, artifacts, "selftest--student")
     assert summary["function"] == "wave" and summary["setup"] == [1, 2]
 
 
 def test_solution_check_fails_on_a_notebook_with_errors(page, lab_server, artifacts):
     # The student release raises in its test and widget cells: the solution check must refuse it.
-    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_student.ipynb", timeout=e2e_timeout())
+    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_student.ipynb", timeout=e2e_config.timeout())
     with pytest.raises(AssertionError) as err:
         check_solution(nbpage, artifacts, "selftest--negative-errors", moves=1)
     message = str(err.value)
@@ -76,7 +75,7 @@ def test_solution_check_fails_on_a_notebook_with_errors(page, lab_server, artifa
 
 
 def test_solution_check_fails_when_the_plot_never_changes(page, lab_server, artifacts):
-    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_frozen.ipynb", timeout=e2e_timeout())
+    nbpage = NotebookPage(page, lab_server, "_selftest/selftest_frozen.ipynb", timeout=e2e_config.timeout())
     nbpage.open()
     nbpage.run_all()
     snap = nbpage.snapshot()

@@ -139,7 +139,7 @@ def test_gradient_rung_passes_and_fails():
 
 
 def test_compare_random_is_reproducible_with_a_seed_and_reports_the_tolerance():
-    draw = lambda g: (g.normal(size=(3, 2)),)  # noqa: E731
+    draw = lambda g: (g.normal(size=(3, 2)),)
     lad, out = ladder(lambda x: 2 * x, hidden=True)
     lad.compare_random(draw, lambda x: 2 * x, reference_name="2x", trials=5, rng=0, rtol=1e-9)
     lad.passed()

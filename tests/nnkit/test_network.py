@@ -354,11 +354,12 @@ def test_early_stopping_with_no_improvement_stops_after_patience():
 
 def test_early_stopping_restores_the_best_weights(digits):
     Xv, Yv = digits.X_val[:300], digits.Y_val[:300]
-    net = Network([784, 30, 10], rng=1)
-    # a much too large learning rate makes the validation accuracy go up and down
-    h = net.fit(digits.X_train[:300], digits.Y_train[:300], epochs=40, batch_size=10, eta=8.0,
-                validation=(Xv, Yv), early_stopping=4, progress=False)
-    assert h.stopped_early and h.epochs_run == h.best_epoch + 1 + 4
+    net = Network([784, 30, 10], rng=0)
+    # 300 training digits: validation accuracy rises for a few epochs, then wanders (seed 0: best epoch 7)
+    h = net.fit(digits.X_train[:300], digits.Y_train[:300], epochs=40, batch_size=10, eta=1.0,
+                validation=(Xv, Yv), early_stopping=3, progress=False)
+    assert h.best_epoch >= 2  # a real run, not a stop right after the first epoch
+    assert h.stopped_early and h.epochs_run == h.best_epoch + 1 + 3
     assert h.validation_accuracy[h.best_epoch] == max(h.validation_accuracy)
     assert h.validation_accuracy[-1] < h.validation_accuracy[h.best_epoch]  # the last epoch was worse ...
     assert net.accuracy(Xv, Yv.argmax(axis=1)) == h.validation_accuracy[h.best_epoch]  # ... and was undone
@@ -414,8 +415,9 @@ def test_linear_output_network_learns_a_regression():
     X = rng.normal(size=(200, 3))
     Y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
     net = Network([3, 8, 1], hidden="tanh", cost="quadratic_linear", rng=0)
+    before = net.total_cost(X, Y)
     h = net.fit(X, Y, epochs=30, batch_size=10, eta=0.05, validation=(X, Y), early_stopping=5, progress=False)
-    assert h.train_cost[-1] < 0.05 * h.train_cost[0]
+    assert h.train_cost[-1] < 0.02 * before
     assert np.isnan(h.train_accuracy).all()
     with pytest.raises(ValueError, match="regression"):
         net.accuracy(X, np.zeros(200, dtype=int))
