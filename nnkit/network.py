@@ -52,12 +52,12 @@ from nnkit._validate import (
     check_probabilities,
     check_probability,
 )
-from nnkit.activations import ACTIVATIONS, Activation, get_activation
+from nnkit.activations import ACTIVATIONS, get_activation
 from nnkit.dropout import dropout_forward
 from nnkit.init import get_initializer
 from nnkit.regularization import l1_penalty, l2_penalty
 
-__all__ = ["Network", "History"]
+__all__ = ["History", "Network"]
 
 _EVAL_CHUNK = 8192  # rows per forward pass when evaluating a whole data set (bounds memory)
 
@@ -377,9 +377,10 @@ class Network:
             raise TypeError(f"labels: expected integer class labels, got dtype {arr.dtype}")
         if arr.shape != (N,):
             raise ValueError(f"labels: expected shape ({N},) (one label per row of X) or one-hot ({N}, {C}), got {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.integer):
-            if not (np.isfinite(arr).all() and np.array_equal(np.rint(arr), arr)):
-                raise ValueError("labels: expected whole-number class labels")
+        if not np.issubdtype(arr.dtype, np.integer) and not (
+            np.isfinite(arr).all() and np.array_equal(np.rint(arr), arr)
+        ):
+            raise ValueError("labels: expected whole-number class labels")
         n_cls = max(C, 2)
         bad = (arr < 0) | (arr >= n_cls)
         if bad.any():

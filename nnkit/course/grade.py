@@ -443,6 +443,17 @@ def grade_submissions(course: Course, submissions: list[Submission], timeout: fl
     return results
 
 
+def grade_one(course: Course, submission: Submission, timeout: float | None = None,
+              feedback_dir: Path | None = None, log: Log = _quiet) -> SubmissionResult:
+    """Grade ONE student's chapter in its own workspace: the unit to sandbox or parallelise.
+
+    ``run_grade`` grades everything in one nbgrader run (fastest on one machine); a
+    sandboxed or parallel grader maps this function over the submissions instead (each
+    call has its own temporary course folder and gradebook) and merges the results.
+    """
+    return grade_submissions(course, [submission], timeout=timeout, feedback_dir=feedback_dir, log=log)[0]
+
+
 def grade_columns(course: Course, results: list[SubmissionResult]) -> list[str]:
     """Per-test-cell column names (``<notebook>:<grade_id>``) in course and notebook order."""
     cols: list[str] = []

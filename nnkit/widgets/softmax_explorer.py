@@ -181,8 +181,9 @@ def draw(state: ExplorerState, figsize=(8.6, 3.3)):
 
     C = state.scaled.size
     labels = [f"class {j + 1}" for j in range(C)]
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)  # fixed margins: a layout engine would double the redraw time
     ax_sig, ax_soft = fig.subplots(1, 2, sharey=True)
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.84, bottom=0.17, wspace=0.06)
 
     bars = _bars(ax_sig, state.sigmoid, _SIG_COLOR, state.true_class)
     ax_sig.bar_label(bars, fmt="%.3f", fontsize=8)

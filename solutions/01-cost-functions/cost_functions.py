@@ -678,7 +678,7 @@ histories = {}
 for init, cost in EXPERIMENTS:
     net = Network([784, 30, 10], cost=cost, init=init, rng=1)
     histories[init, cost] = net.fit(digits.X_train, Y_train, epochs=10, batch_size=10, eta=0.5,
-                                    validation=(digits.X_val, Y_val), progress=True)
+                                    validation=(digits.X_val, Y_val), progress=True, monitor_training=False)
 
 # %% tags=["nbval-check-output"]
 print("validation accuracy after epochs 1, 2, 5, 10 (eta = 0.5, batch size 10)")

@@ -90,11 +90,11 @@ np.set_printoptions(precision=4, suppress=True)
 # ### 1.1 The formula as written breaks
 #
 # A float64 can hold numbers up to about $1.8 \times 10^{308}$, so $e^{z}$ overflows to
-# `inf` as soon as $z$ passes about 709.78 (the cell below prints both). Logits that large are rare in a healthy
-# network, but they do happen (a huge learning rate, a low temperature as in section 3, an
-# unlucky batch), and one `nan` is enough to ruin all the weights. Here is the formula typed
-# in literally, on logits near 1000 and near −1000. (The `np.errstate` line only silences
-# numpy's warnings so that the output stays readable.)
+# `inf` as soon as $z$ passes about 709.78 (the cell below prints both). Logits that large
+# are rare in a healthy network, but they do happen (a huge learning rate, a low temperature
+# as in section 3, an unlucky batch), and one `nan` is enough to ruin all the weights. Here
+# is the formula typed in literally, on logits near 1000 and near −1000. (The `np.errstate`
+# line only silences numpy's warnings so that the output stays readable.)
 
 # %% tags=["nbval-check-output"]
 def naive_softmax(z):
@@ -517,7 +517,7 @@ for s in (0.0, 2.0, 5.0, 10.0, 20.0):
 # while the quadratic error collapses towards 0: the network would barely learn from its
 # worst mistakes.
 #
-# **Question (written, graded by hand).** In two or three sentences: using the two formulas
+# **Question (written, graded by hand, 1 point).** In two or three sentences: using the two formulas
 # for $\delta$ and the table above, explain why the quadratic cost on a softmax output learns
 # slowly exactly when the network is confidently wrong, and why the log-likelihood does not.
 
@@ -596,9 +596,10 @@ for name, a in (("spread", a_spread), ("peaked", a_peaked)):
 # Start from small random weights `W = 0.01 * rng.normal(size=(D, C))` and zero biases, with
 # `rng = np.random.default_rng(rng)` (so an integer seed works and the same seed gives the
 # same result). With `epochs=0` it returns the starting point. Use **your own** `softmax`
-# and `log_likelihood_delta`. The check trains it on the digits and expects at least 90 %
-# validation accuracy; it also takes a single step (`epochs=1`) and compares that step with
-# a numerical gradient.
+# and `log_likelihood_delta`. The check takes a single step (`epochs=1`) and compares it
+# with a numerical gradient, tries a huge learning rate (the logits pass 1000: your stable
+# softmax at work, everything must stay finite), then trains on the digits and expects at
+# least 90 % validation accuracy.
 
 # %% nbgrader={"grade": false, "grade_id": "train_softmax_classifier", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def train_softmax_classifier(X, Y, epochs=100, eta=2.0, rng=0):

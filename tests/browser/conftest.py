@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,10 +32,27 @@ import e2e_config
 from e2e_course import chapter_notebooks
 from e2e_lab import CHROMIUM_ARGS, LabServer
 from e2e_notebook import strip_outputs
+from e2e_report import append_history, redraw_markdown
 from e2e_selftest import write_selftest_notebooks
 
 _REDRAW_KEY = pytest.StashKey[list]()
 _ARTIFACTS_KEY = pytest.StashKey[Path]()
+
+
+# ---------------------------------------------------------------------------- ordering
+_ORDER = {"test_e2e_checks.py": 0, "test_harness.py": 1, "test_chapters.py": 2}
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the harness's own tests before the chapters (a broken harness fails fast).
+
+    Only the items of this folder are reordered, within the slots they already hold.
+    """
+    slots = [i for i, item in enumerate(items) if Path(str(item.path)).resolve().parent == _HERE]
+    ours = sorted((items[i] for i in slots), key=lambda it: _ORDER.get(Path(str(it.path)).name, 3))
+    for slot, item in zip(slots, ours):
+        items[slot] = item
 
 
 # ---------------------------------------------------------------------------- reporting hooks
@@ -57,7 +74,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for r in records or []:
         tr.write_line(
             f"  redraw {r['label']}: median {statistics.median(r['times_ms']):.0f} ms "
-            f"over {len(r['times_ms'])} moves (cell {r['cell']}, slider {r['slider']})"
+            f"over {len(r['times_ms'])} moves (cell {r['cell']}, slider {r['slider']!r})"
         )
 
 
@@ -115,10 +132,18 @@ def browser(chromium_path):
     """Headless Chromium driven by playwright; closed at the end, whatever happened."""
     from playwright.sync_api import sync_playwright
 
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     pw = sync_playwright().start()
     browser = None
+    spawned: list[psutil.Process] = []
     try:
         browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        # the playwright driver and Chromium's processes (the lab server is not started yet
+        # or is excluded by name)
+        spawned = [
+            p for p in psutil.Process().children(recursive=True)
+            if p.pid not in before and _is_browser_process(p)
+        ]
         yield browser
     finally:
         try:
@@ -126,6 +151,18 @@ def browser(chromium_path):
                 browser.close()
         finally:
             pw.stop()
+            _gone, alive = psutil.wait_procs(spawned, timeout=10)
+            for p in alive:
+                p.kill()
+            assert not alive, f"browser processes survived shutdown: {[p.pid for p in alive]}"
+
+
+def _is_browser_process(proc: psutil.Process) -> bool:
+    try:
+        name = " ".join(proc.cmdline()[:2]).lower()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return any(key in name for key in ("chrom", "playwright", "node"))
 
 
 @pytest.fixture
@@ -161,49 +198,9 @@ def redraw_log(pytestconfig, artifacts):
     if not records:
         return
     (artifacts / "redraw_times.json").write_text(json.dumps(records, indent=1))
-    table = redraw_markdown(records)
+    history = append_history(artifacts / "redraw_history.jsonl", records)
+    table = redraw_markdown(records, history)
     (artifacts / "browser_redraw.md").write_text(table)
     target = os.environ.get("NNKIT_E2E_REDRAW_MD")
     if target:
         Path(target).write_text(table)
-
-
-def redraw_markdown(records: list[dict]) -> str:
-    """The benchmark table (median per chapter notebook) with the command that reproduces it."""
-    import ipywidgets
-    import jupyterlab
-
-    lines = [
-        "# Browser redraw times",
-        "",
-        "Time from the keydown on a slider handle (ArrowRight/ArrowLeft) to the new plot image in the",
-        "page, measured inside headless Chromium by tests/browser (a MutationObserver on the widget's",
-        "output; the clock is the page's `performance.now()`). It covers the round trip",
-        "browser -> kernel -> callback -> matplotlib PNG -> browser, on the chapter's main widget.",
-        "",
-        (
-            f"Machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, JupyterLab {jupyterlab.__version__}, "
-            f"ipywidgets {ipywidgets.__version__}."
-        ),
-        "",
-        "| notebook | widget cell | slider | moves | median (ms) | min (ms) | max (ms) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in records:
-        t = r["times_ms"]
-        lines.append(
-            f"| {r['label']} | {r['cell']} | {r['slider']} | {len(t)} | {statistics.median(t):.0f} "
-            f"| {min(t):.0f} | {max(t):.0f} |"
-        )
-    lines += [
-        "",
-        "Reproduce (writes this file; the first move of a widget includes some warm-up):",
-        "",
-        "```",
-        "NNKIT_E2E_MOVES=15 NNKIT_E2E_REDRAW_MD=benchmarks/browser_redraw.md \\",
-        "    .venv/bin/pytest tests/browser -q -p no:cacheprovider -s",
-        "```",
-        "",
-    ]
-    return "\n".join(lines)

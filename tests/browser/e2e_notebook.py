@@ -93,7 +93,8 @@ _PROBE_INSTALL_JS = r"""
   probe.observer = new MutationObserver(check);
   probe.observer.observe(area, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
   window.__nnkitProbe = probe;
-  return {before: probe.before.length, value: probe.valueBefore,
+  const label = handle.closest('.widget-slider').querySelector('.widget-label');
+  return {before: probe.before.length, value: probe.valueBefore, label: label ? label.textContent.trim() : '',
           min: handle.getAttribute('aria-valuemin'), max: handle.getAttribute('aria-valuemax')};
 }
 """
@@ -131,6 +132,7 @@ class RedrawResult:
 
     cell: int
     slider: int
+    label: str = ""
     times_ms: list[float] = field(default_factory=list)
     values: list[str] = field(default_factory=list)
     #: PNG bytes of the plot before the first move and after every move.
@@ -323,6 +325,7 @@ class NotebookPage:
         for k in range(moves):
             info = self.page.evaluate(_PROBE_INSTALL_JS, [cell, slider])
             if k == 0:
+                res.label = info["label"]
                 res.pngs.append(self._current_png(cell))
                 res.values.append(info["value"])
             value, lo, hi = (float(info[x]) for x in ("value", "min", "max"))

@@ -156,3 +156,20 @@ def test_missing_chromium_fails_when_the_browser_is_required(tmp_path, monkeypat
     monkeypatch.delenv("NNKIT_E2E_REQUIRE_BROWSER")
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
         require_chromium()
+
+
+def test_redraw_report_keeps_a_history_and_takes_medians(tmp_path):
+    from e2e_report import append_history, redraw_markdown
+
+    history_file = tmp_path / "history.jsonl"
+    history_file.write_text('{"torn": \n')  # an interrupted run must not break the report
+    run1 = [{"label": "01-a--one", "cell": 4, "slider": "w", "times_ms": [100.0, 300.0, 200.0]}]
+    run2 = [{"label": "01-a--one", "cell": 4, "slider": "w", "times_ms": [400.0, 500.0, 600.0]}]
+    append_history(history_file, run1)
+    runs = append_history(history_file, run2)
+    assert len(runs) == 2
+    md = redraw_markdown(run2, runs)
+    assert "| 01-a--one | 4 | w | 3 | 500 | 400 | 600 |" in md
+    assert "| 01-a--one | 2 | 200, 500 | 350 |" in md
+    assert "pytest tests/browser" in md
+    assert "Across" not in redraw_markdown(run1, runs[:1])

@@ -54,7 +54,7 @@ def test_selftest_solution_runs_and_redraws(page, lab_server, artifacts, redraw_
     assert len(result.times_ms) == 3 and all(t > 0 for t in result.times_ms)
     assert (artifacts / "selftest--solution-widget-after.png").stat().st_size > 1000
     redraw_log.append(
-        {"label": "(harness self-test)", "cell": result.cell, "slider": result.slider, "times_ms": result.times_ms}
+        {"label": "(harness self-test)", "cell": result.cell, "slider": result.label or result.slider, "times_ms": result.times_ms}
     )
 
 
@@ -74,7 +74,7 @@ def test_solution_check_fails_on_a_notebook_with_errors(page, lab_server, artifa
     assert "cell 2" not in message, "a plain warning on stderr was reported as an error"
 
 
-def test_solution_check_fails_when_the_plot_never_changes(page, lab_server, artifacts):
+def test_checks_notice_a_frozen_plot_and_a_dying_kernel(page, lab_server, artifacts):
     nbpage = NotebookPage(page, lab_server, "_selftest/selftest_frozen.ipynb", timeout=e2e_config.timeout())
     nbpage.open()
     nbpage.run_all()
@@ -82,3 +82,12 @@ def test_solution_check_fails_when_the_plot_never_changes(page, lab_server, arti
     (cell,) = nbpage.slider_cells(snap)
     with pytest.raises(AssertionError, match="no new plot image appeared"):
         nbpage.move_slider(cell["index"], 0, 1, timeout=5)
+
+    # Kill the kernel behind the page's back: every wait must now fail, naming the cause.
+    (session,) = [s for s in lab_server.api("sessions") if s["path"] == nbpage.relpath]
+    kernel_id = session["kernel"]["id"]
+    server_tree = psutil.Process(lab_server.proc.pid).children(recursive=True)
+    (kernel,) = [p for p in server_tree if any(kernel_id in arg for arg in p.cmdline())]
+    kernel.kill()
+    with pytest.raises(AssertionError, match="kernel died or restarted"):
+        nbpage.wait_until("nothing (the kernel was killed)", lambda s: False, timeout=60)

@@ -25,7 +25,6 @@ import yaml
 
 from nnkit import activations, checks
 from nnkit.checks import CheckFailed
-from nnkit.data import load_digits_8x8
 
 # The package re-exports the check/explorer *functions* under the module names, so import the
 # modules themselves through importlib.
@@ -437,7 +436,7 @@ def _mutants():
 
 def test_mutant_file_covers_every_graded_cell_and_reference_use():
     data = _mutants()
-    by_id, solution, graded, _ = _cells()
+    _, solution, graded, _ = _cells()
     assert data["chapter"] == "02-softmax" and data["notebook"] == "softmax.ipynb"
     ids = [m["id"] for m in data["mutants"]]
     assert len(ids) == len(set(ids))

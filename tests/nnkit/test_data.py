@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 
 from nnkit import data
-from nnkit.data import Digits, load_digits_8x8, load_mnist, load_mnist_5k, one_hot, rotate_images, shift_images
-
+from nnkit.data import (
+    Digits,
+    load_digits_8x8,
+    load_mnist,
+    load_mnist_5k,
+    one_hot,
+    rotate_images,
+    shift_images,
+)
 
 # --------------------------------------------------------------------------- MNIST 5k
 

@@ -37,7 +37,7 @@ def toy(rng, n=6, sizes=(4, 5, 3), cost="cross_entropy"):
 
 
 def numerical_grads(net, X, Y, **kw):
-    f = lambda _: net.total_cost(X, Y, **kw)  # noqa: E731  (reads the perturbed weights in place)
+    f = lambda _: net.total_cost(X, Y, **kw)
     return ([numerical_gradient(f, W) for W in net.weights], [numerical_gradient(f, b) for b in net.biases])
 
 
@@ -86,7 +86,7 @@ def test_output_activation_comes_from_the_cost():
 def test_backprop_matches_finite_differences(hidden, cost):
     net = Network([4, 5, 3], hidden=hidden, cost=cost, rng=1)
     X, Y = toy(2, cost=cost)
-    kw = dict(lmbda=0.7, l1=0.3, n=20)
+    kw = {"lmbda": 0.7, "l1": 0.3, "n": 20}
     assert_grads_close(net.backprop(X, Y, **kw), numerical_grads(net, X, Y, **kw))
 
 
@@ -205,13 +205,13 @@ def test_momentum_matches_nnkit_optim_over_two_steps():
 def test_lambda_zero_is_no_regularization_and_positive_lambda_shrinks(digits):
     X, Y = digits.X_train[:300], digits.Y_train[:300]
     runs = {}
-    for key, kw in {"none": {}, "zero": dict(lmbda=0.0, l1=0.0), "l2": dict(lmbda=20.0)}.items():
+    for key, kw in {"none": {}, "zero": {"lmbda": 0.0, "l1": 0.0}, "l2": {"lmbda": 20.0}}.items():
         net = Network([784, 10, 10], rng=3)
         runs[key] = (net, net.fit(X, Y, epochs=2, batch_size=10, eta=0.5, progress=False, **kw))
     for a, b in zip(runs["none"][0].weights, runs["zero"][0].weights):
         np.testing.assert_array_equal(a, b)
     assert runs["none"][1].train_cost == runs["zero"][1].train_cost
-    norm = lambda net: sum(float(np.sum(W**2)) for W in net.weights)  # noqa: E731
+    norm = lambda net: sum(float(np.sum(W**2)) for W in net.weights)
     assert norm(runs["l2"][0]) < 0.8 * norm(runs["none"][0])
 
 
@@ -447,27 +447,27 @@ def test_mnist_784_30_10_reaches_well_above_85_percent(digits):
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        (dict(X=np.zeros((5, 3))), ValueError, r"X: expected shape \(N, 4\).*got \(5, 3\)"),
-        (dict(X=np.zeros(4)), ValueError, "X: expected a 2-D"),
-        (dict(X=np.full((5, 4), np.nan)), ValueError, "X: expected finite"),
-        (dict(Y=np.array([0, 1, 2, 0, 1])), ValueError, "one_hot"),
-        (dict(Y=np.zeros((5, 4))), ValueError, r"Y: expected shape \(5, 3\)"),
-        (dict(Y=np.full((5, 3), 2.0)), ValueError, "Y: expected probabilities"),
-        (dict(epochs=0), ValueError, "epochs"),
-        (dict(batch_size=2.5), TypeError, "batch_size"),
-        (dict(eta=-1.0), ValueError, "eta"),
-        (dict(lmbda=-0.1), ValueError, "lmbda"),
-        (dict(momentum=1.0), ValueError, "momentum"),
-        (dict(keep_prob=0.0), ValueError, "keep_prob"),
-        (dict(early_stopping=3), ValueError, "early_stopping: needs validation"),
-        (dict(validation=np.zeros((2, 4))), TypeError, "validation"),
-        (dict(validation=(np.zeros((2, 5)), np.zeros((2, 3)))), ValueError, r"validation\[0\]"),
-        (dict(rng="seed"), TypeError, "rng"),
+        ({"X": np.zeros((5, 3))}, ValueError, r"X: expected shape \(N, 4\).*got \(5, 3\)"),
+        ({"X": np.zeros(4)}, ValueError, "X: expected a 2-D"),
+        ({"X": np.full((5, 4), np.nan)}, ValueError, "X: expected finite"),
+        ({"Y": np.array([0, 1, 2, 0, 1])}, ValueError, "one_hot"),
+        ({"Y": np.zeros((5, 4))}, ValueError, r"Y: expected shape \(5, 3\)"),
+        ({"Y": np.full((5, 3), 2.0)}, ValueError, "Y: expected probabilities"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"batch_size": 2.5}, TypeError, "batch_size"),
+        ({"eta": -1.0}, ValueError, "eta"),
+        ({"lmbda": -0.1}, ValueError, "lmbda"),
+        ({"momentum": 1.0}, ValueError, "momentum"),
+        ({"keep_prob": 0.0}, ValueError, "keep_prob"),
+        ({"early_stopping": 3}, ValueError, "early_stopping: needs validation"),
+        ({"validation": np.zeros((2, 4))}, TypeError, "validation"),
+        ({"validation": (np.zeros((2, 5)), np.zeros((2, 3)))}, ValueError, r"validation\[0\]"),
+        ({"rng": "seed"}, TypeError, "rng"),
     ],
 )
 def test_fit_rejects_wrong_input(kwargs, exc, match):
     X, Y = toy(0, n=5)
-    args = dict(X=X, Y=Y, epochs=1, batch_size=2, eta=0.1, progress=False)
+    args = {"X": X, "Y": Y, "epochs": 1, "batch_size": 2, "eta": 0.1, "progress": False}
     args.update(kwargs)
     with pytest.raises(exc, match=match):
         Network([4, 5, 3]).fit(**args)
@@ -498,14 +498,14 @@ def test_accuracy_and_predict_errors():
 @pytest.mark.parametrize(
     "args, exc, match",
     [
-        (dict(sizes=[4]), ValueError, "at least 2"),
-        (dict(sizes=[4, 0, 3]), ValueError, r"sizes\[1\]"),
-        (dict(sizes="4,5"), TypeError, "sizes"),
-        (dict(sizes=[4, 3], hidden="softmax"), ValueError, "hidden"),
-        (dict(sizes=[4, 3], hidden="swish"), ValueError, "unknown activation"),
-        (dict(sizes=[4, 3], cost="hinge"), ValueError, "unknown cost"),
-        (dict(sizes=[4, 3], rng=None), TypeError, "rng"),
-        (dict(sizes=[4, 3], dtype=np.int64), ValueError, "dtype"),
+        ({"sizes": [4]}, ValueError, "at least 2"),
+        ({"sizes": [4, 0, 3]}, ValueError, r"sizes\[1\]"),
+        ({"sizes": "4,5"}, TypeError, "sizes"),
+        ({"sizes": [4, 3], "hidden": "softmax"}, ValueError, "hidden"),
+        ({"sizes": [4, 3], "hidden": "swish"}, ValueError, "unknown activation"),
+        ({"sizes": [4, 3], "cost": "hinge"}, ValueError, "unknown cost"),
+        ({"sizes": [4, 3], "rng": None}, TypeError, "rng"),
+        ({"sizes": [4, 3], "dtype": np.int64}, ValueError, "dtype"),
     ],
 )
 def test_constructor_errors(args, exc, match):
