@@ -35,7 +35,6 @@ from nnkit.activations import sigmoid, sigmoid_prime
 from ._ladder import Ladder, fmt
 
 __all__ = [
-    "FORBIDDEN",
     "quadratic_cost",
     "quadratic_delta",
     "cross_entropy_cost",

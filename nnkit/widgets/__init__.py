@@ -6,7 +6,7 @@ expression). Its callbacks are plain functions in the same module (``simulate``,
 and shown in an ``ipywidgets.Output``; every explorer has at least one slider.
 
 Modules: ``slowdown`` (chapter 01: a sigmoid neuron learning under quadratic vs cross-entropy
-cost). Every public module of this package is imported here and the names in its ``__all__``
+cost), ``softmax`` (chapter 02: sigmoid vs softmax outputs, temperature, both costs). Every public module of this package is imported here and the names in its ``__all__``
 that end in ``_explorer`` are re-exported (``from nnkit.widgets import slowdown_explorer``), so
 a new chapter only adds its module. Helpers (``simulate``, ``draw``, ...) stay in their module:
 ``from nnkit.widgets.slowdown import simulate``.

@@ -28,8 +28,8 @@ from nnkit.checks import CheckFailed
 
 # The package re-exports the check/explorer *functions* under the module names, so import the
 # modules themselves through importlib.
-S = importlib.import_module("nnkit.checks.softmax")
-EXP = importlib.import_module("nnkit.widgets.softmax_explorer")
+S = importlib.import_module("nnkit.checks.softmax_likelihood")
+EXP = importlib.import_module("nnkit.widgets.softmax")
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "02-softmax" / "softmax.py"

@@ -22,9 +22,6 @@ Everything is a plain function, testable without a browser:
 * :func:`render_png` - the figure as PNG bytes, what the widget puts in its ``Output``.
 * :func:`readout_html` - the one-line summary shown above the figure.
 * :func:`softmax_explorer` - the ipywidgets UI wiring them together.
-
-Note: :mod:`nnkit.widgets` re-exports the function ``softmax_explorer``, which shadows this
-module's name on the package; import helpers with ``from nnkit.widgets.softmax_explorer import compute``.
 """
 
 from __future__ import annotations

@@ -18,11 +18,6 @@ the grading version: inputs drawn at grading time, compared with the nnkit refer
 
 The references (:data:`FORBIDDEN`) are used here *outside* the trap only, to compute expected
 values; while the student's function runs they are switched off.
-
-Note: this module is named like the chapter, and :mod:`nnkit.checks` re-exports its check
-``softmax``, which shadows the module attribute. Import the module with
-``from nnkit.checks.softmax import ...`` or ``importlib.import_module("nnkit.checks.softmax")``,
-not ``import nnkit.checks.softmax as m`` (that form returns the function).
 """
 
 from __future__ import annotations
