@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.nnkit-installed
 
-.PHONY: setup lab test test-browser build check benchmark clean
+.PHONY: setup lab test test-browser build check benchmark bench-browser clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ check: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_epoch.py
+
+bench-browser: setup
+	NNKIT_E2E_MOVES=15 NNKIT_E2E_REDRAW_MD=benchmarks/browser_redraw.md $(BIN)/python -m pytest tests/browser -q -s
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -249,7 +249,7 @@ def check_grading(course: Course, grades: list[SubmissionResult]) -> CheckResult
 
 
 def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: bool = True,
-              timeout: float | None = None, log: Log = lambda s: None) -> CheckReport:
+              timeout: float | None = None, log: Log = lambda s: None, jobs: int = 1) -> CheckReport:
     """Run every check; see the module docstring.
 
     Parameters
@@ -265,6 +265,8 @@ def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: b
         Per-cell timeout for autograde.
     log : callable
         Receives progress lines.
+    jobs : int
+        Parallel nbgrader runs (shards) for the autograde step; 1 = a single run.
     """
     start = time.perf_counter()
     report = CheckReport()
@@ -290,7 +292,7 @@ def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: b
                     for cid, mset in sets.items():
                         subs += mutant_submissions(ws, course.chapter(cid), mset, slim=slim)
                 log(f"autograde {len(subs)} submission(s) in one nbgrader run")
-                results = ws.autograde(subs, timeout=timeout)
+                results = ws.autograde(subs, timeout=timeout, jobs=jobs)
                 report.grades = results
                 report.results.append(check_grading(course, [r for r in results if not r.student.startswith("mutant.")]))
                 if mutants:

@@ -28,6 +28,16 @@ def _positive(value: str) -> float:
     return x
 
 
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of parallel runs, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 parallel run, got {value!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nnkit",
@@ -58,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--mutants", action="store_true", help="also autograde the mutants (same nbgrader run)")
     c.add_argument("--full", action="store_true", help="grade whole mutant notebooks instead of slimmed ones")
     c.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds for autograde")
+    c.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
 
     g = sub.add_parser("grade", parents=[common], help="autograde SUBMISSIONS_DIR/<student>/<chapter-id>/<notebook>.ipynb",
                        description="Autograde submissions with nbgrader in a temporary course folder (the "
@@ -70,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=_positive, metavar="S",
                    help="per-cell timeout in seconds (default: Execute.timeout in nbgrader_config.py)")
     g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    g.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
     g.add_argument("--verbose", action="store_true", help="echo nbgrader's log")
 
     m = sub.add_parser("mutants", parents=[common], help="autograde the wrong answers in tests/mutants/ and report what they kill",
@@ -78,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
     m.add_argument("--full", action="store_true", help="grade whole notebooks instead of slimmed ones")
     m.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds")
+    m.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
     return parser
 
 
@@ -93,7 +106,7 @@ def _cmd_check(course, args) -> int:
     from nnkit.course.check import run_check
 
     report = run_check(course, grade=not args.no_grade, mutants=args.mutants, slim=not args.full,
-                       timeout=args.timeout, log=_log)
+                       timeout=args.timeout, log=_log, jobs=args.jobs)
     for line in report.lines():
         _log(line)
     return 0 if report.ok else 1
@@ -103,7 +116,7 @@ def _cmd_grade(course, args) -> int:
     from nnkit.course.grade import run_grade
 
     results = run_grade(course, args.submissions, args.out, args.chapter, timeout=args.timeout,
-                        feedback=not args.no_feedback, log=_log, echo=args.verbose)
+                        feedback=not args.no_feedback, log=_log, echo=args.verbose, jobs=args.jobs)
     if not results:
         _log("nothing to grade")
         return 1
@@ -117,7 +130,7 @@ def _cmd_grade(course, args) -> int:
 def _cmd_mutants(course, args) -> int:
     from nnkit.course.mutants import run_mutants
 
-    report = run_mutants(course, args.chapter, slim=not args.full, timeout=args.timeout, log=_log)
+    report = run_mutants(course, args.chapter, slim=not args.full, timeout=args.timeout, log=_log, jobs=args.jobs)
     for line in report.lines():
         _log(line)
     problems = report.all_problems()

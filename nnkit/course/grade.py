@@ -161,7 +161,7 @@ class Workspace:
     # ------------------------------------------------------------------ autograde
 
     def autograde(self, submissions: Iterable[Submission], timeout: float | None = None,
-                  feedback: bool = False, echo: bool = False) -> list[SubmissionResult]:
+                  feedback: bool = False, echo: bool = False, jobs: int = 1) -> list[SubmissionResult]:
         """Autograde ``submissions`` in ONE nbgrader run; return one result per submission.
 
         Parameters
@@ -174,10 +174,41 @@ class Workspace:
             Also run nbgrader ``generate_feedback`` (HTML per notebook).
         echo : bool
             Echo nbgrader's log to stderr.
+        jobs : int
+            With ``jobs > 1`` the submissions are split into that many shards, each graded by
+            one nbgrader run in its own process and workspace (under ``<root>/shards/``);
+            nbgrader runs one kernel at a time, so this uses more cores.
         """
+        submissions = list(submissions)
+        if jobs > 1 and len(submissions) > 1:
+            return self._autograde_sharded(submissions, timeout, feedback, echo, jobs)
+        return self._autograde_serial(submissions, timeout, feedback, echo)
+
+    def _autograde_sharded(self, submissions: list[Submission], timeout, feedback, echo, jobs: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        keys = [(s.student, s.chapter) for s in submissions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate (student, chapter) submissions")
+        shards: list[list[Submission]] = [[] for _ in range(min(jobs, len(submissions)))]
+        loads = [0] * len(shards)
+        for sub in sorted(submissions, key=_weight, reverse=True):  # longest first, to the lightest shard
+            i = loads.index(min(loads))
+            shards[i].append(sub)
+            loads[i] += _weight(sub)
+        self.log(f"nbgrader autograde: {len(submissions)} submission(s) in {len(shards)} parallel shards")
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=len(shards), mp_context=ctx) as pool:
+            futures = [pool.submit(_autograde_shard, str(self.course.root), sorted(self.chapters),
+                                   str(self.root / "shards" / str(i)), shard, timeout, feedback, echo)
+                       for i, shard in enumerate(shards)]
+            merged = {(r.student, r.chapter): r for f in futures for r in f.result()}
+        return [merged[k] for k in keys]
+
+    def _autograde_serial(self, submissions: list[Submission], timeout, feedback, echo) -> list[SubmissionResult]:
         from nbgrader.converters import Autograde, GenerateFeedback
 
-        submissions = list(submissions)
         results: dict[tuple[str, str], SubmissionResult] = {}
         to_grade: list[Submission] = []
         for sub in submissions:
@@ -309,6 +340,29 @@ class Workspace:
                             error=errors.get((snb.name, g.name))))
 
 
+def _weight(sub: Submission) -> int:
+    """Rough cost of grading ``sub``: the number of code cells it runs."""
+    total = 1
+    for nb in sub.notebooks.values():
+        try:
+            cells = nb.cells if isinstance(nb, NotebookNode) else read_notebook(nb).cells
+            total += sum(c.cell_type == "code" for c in cells)
+        except Exception:
+            pass
+    return total
+
+
+def _autograde_shard(root: str, chapter_ids: list[str], workdir: str, submissions: list[Submission],
+                     timeout, feedback, echo) -> list[SubmissionResult]:
+    """One shard of :meth:`Workspace.autograde`, run in a worker process with its own workspace."""
+    from nnkit.course.manifest import load_course
+
+    course = load_course(root)
+    Path(workdir).mkdir(parents=True)
+    ws = Workspace(course, course.select(chapter_ids), Path(workdir))
+    return ws._autograde_serial(submissions, timeout, feedback, echo)
+
+
 def _grade_order(source_nb: Path) -> list[str]:
     try:
         return [grade_id(c) for c in read_notebook(source_nb).cells if is_grade_cell(c)]
@@ -419,7 +473,7 @@ def collect_submissions(course: Course, submissions_dir: Path, chapter_ids: list
 
 def grade_submissions(course: Course, submissions: list[Submission], timeout: float | None = None,
                       feedback_dir: Path | None = None, log: Log = _quiet,
-                      echo: bool = False) -> list[SubmissionResult]:
+                      echo: bool = False, jobs: int = 1) -> list[SubmissionResult]:
     """Grade ``submissions`` in a fresh temporary workspace (the per-shard unit of work).
 
     With ``feedback_dir``, nbgrader's feedback HTML is generated and copied to
@@ -430,7 +484,8 @@ def grade_submissions(course: Course, submissions: list[Submission], timeout: fl
     if not chapters:
         return []
     with workspace(course, chapters, log) as ws:
-        results = ws.autograde(submissions, timeout=timeout, feedback=feedback_dir is not None, echo=echo)
+        results = ws.autograde(submissions, timeout=timeout, feedback=feedback_dir is not None, echo=echo,
+                               jobs=jobs)
         for r in results:
             copied = []
             for f in r.feedback_files:
@@ -495,14 +550,14 @@ def _fmt(x) -> str:
 
 def run_grade(course: Course, submissions_dir: Path, out_dir: Path, chapter_ids: list[str] | None = None,
               timeout: float | None = None, feedback: bool = True, log: Log = _quiet,
-              echo: bool = False) -> list[SubmissionResult]:
+              echo: bool = False, jobs: int = 1) -> list[SubmissionResult]:
     """``nnkit grade``: collect, autograde, write ``grades.csv`` and feedback into ``out_dir``."""
     subs, warnings = collect_submissions(course, submissions_dir, chapter_ids)
     for w in warnings:
         log(f"warning: {w}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = grade_submissions(course, subs, timeout=timeout, log=log, echo=echo,
+    results = grade_submissions(course, subs, timeout=timeout, log=log, echo=echo, jobs=jobs,
                                 feedback_dir=out_dir / "feedback" if feedback else None)
     write_grades_csv(course, results, out_dir / "grades.csv")
     return results

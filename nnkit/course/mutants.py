@@ -415,7 +415,7 @@ def outcomes_from_results(course: Course, sets: dict[str, MutantSet], results: l
 
 
 def run_mutants(course: Course, chapter_ids: list[str] | None = None, slim: bool = True,
-                timeout: float | None = None, log=lambda s: None) -> MutantReport:
+                timeout: float | None = None, log=lambda s: None, jobs: int = 1) -> MutantReport:
     """Autograde every mutant of the selected chapters in one nbgrader run and report."""
     from nnkit.course.grade import workspace
 
@@ -426,5 +426,5 @@ def run_mutants(course: Course, chapter_ids: list[str] | None = None, slim: bool
         return report
     with workspace(course, [course.chapter(c) for c in sets], log) as ws:
         subs = [s for cid, mset in sets.items() for s in mutant_submissions(ws, course.chapter(cid), mset, slim)]
-        results = ws.autograde(subs, timeout=timeout)
+        results = ws.autograde(subs, timeout=timeout, jobs=jobs)
     return outcomes_from_results(course, sets, results, report)

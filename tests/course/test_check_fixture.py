@@ -21,7 +21,7 @@ CHAPTER = "00-mini"
 
 @pytest.fixture(scope="module")
 def good_report(built_course):
-    return run_check(load_course(built_course), mutants=True)
+    return run_check(load_course(built_course), mutants=True, jobs=2)  # also exercises the sharded path
 
 
 def test_good_course_passes_every_check(good_report):
