@@ -20,6 +20,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_epoch.py            # 7 repeats, median reported
     .venv/bin/python benchmarks/bench_epoch.py --quick    # 3 repeats, per-example loop once
+    .venv/bin/python benchmarks/bench_epoch.py --threads 1  # BLAS and torch on one thread (shared machines)
 
 Prints a markdown table (milliseconds per epoch, median of the repeats) and the targets.
 Numbers are wall-clock and depend on machine load; run on an otherwise idle machine.
@@ -204,8 +205,10 @@ def main(argv=None):
     repeats = args.repeats or (3 if args.quick else 7)
     slow_repeats = 1 if args.quick else max(3, repeats // 2)
     if args.threads:
-        from threadpoolctl import threadpool_limits
-
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            parser.error("--threads needs threadpoolctl (it comes with scikit-learn): pip install threadpoolctl")
         threadpool_limits(args.threads)
 
     d = load_mnist_5k(rng=0)

@@ -15,8 +15,8 @@ All loaders return a :class:`Digits` named tuple with images as rows ``X`` of sh
 the book does ("expanding the training data").
 
 Parsed raw arrays are cached per process (``functools.lru_cache``), so only the first call
-pays for reading and decompressing the file (about 0.1 s for the 5k set); later calls only
-shuffle and copy (a few milliseconds). Cached arrays are read-only; every returned array is
+pays for reading and decompressing the file (about 0.3 s for the 5k set on our 2-core test
+machine); later calls only shuffle and copy (about 10 ms). Cached arrays are read-only; every returned array is
 a fresh, writable copy, so callers may modify what they get.
 """
 
@@ -250,8 +250,8 @@ def load_mnist_5k(rng=0) -> Digits:
 
     Notes
     -----
-    The first call parses the CSV (about 0.1 s) and caches the raw pixels; later calls take a
-    few milliseconds.
+    The first call parses the CSV (about 0.3 s) and caches the raw pixels; later calls take
+    about 10 ms (measured on our 2-core test machine).
     """
     rng = as_generator(rng)
     X_raw, y = _raw_mnist_5k()
