@@ -47,6 +47,9 @@ c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 120
 
+# A student who deletes a graded test cell still gets it run: nbgrader puts it back.
+c.OverwriteCells.add_missing_cells = True
+
 # A submission that dumps megabytes of output should not bloat the feedback.
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100

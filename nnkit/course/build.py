@@ -118,9 +118,10 @@ def pair_differences(paths: NotebookPaths) -> list[str]:
     a, b = _input_cells(text_nb), _input_cells(ipynb)
     if len(a) != len(b):
         problems.append(f"{paths.source_py.name} has {len(a)} cells, {paths.source_ipynb.name} has {len(b)}")
-    for i, (ca, cb) in enumerate(zip(a, b)):
+    for i, (ca, cb) in enumerate(zip(a, b, strict=False)):
         if ca != cb:
-            what = [name for name, x, y in zip(("cell type", "source", "nbgrader metadata", "tags"), ca, cb) if x != y]
+            what = [name for name, x, y in zip(("cell type", "source", "nbgrader metadata", "tags"), ca, cb, strict=True)
+                    if x != y]
             first = (ca[1].splitlines() or [""])[0][:60]
             problems.append(f"cell {i} ({first!r}...): {', '.join(what)} differ between .py and .ipynb")
             if len(problems) >= 5:

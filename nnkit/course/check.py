@@ -42,7 +42,9 @@ SOLUTION_STUDENT = "solution"
 RELEASE_STUDENT = "release"
 #: Lines a release may contain although a solution region might too (the stubs).
 STUB_LINES = {"# YOUR CODE HERE", "raise NotImplementedError()", "YOUR ANSWER HERE"}
-FORBIDDEN_FILES = ("*.py", "*.pyc", "*.db", "*.db-journal", "__pycache__", ".ipynb_checkpoints")
+FORBIDDEN_FILES = ("*.py", "*.pyc", "*.db", "*.db-journal")
+#: Local caches that git ignores (opening chapters/ in Jupyter makes them); never compared.
+LOCAL_CACHES = (".ipynb_checkpoints", "__pycache__")
 _TRIVIAL = re.compile(r"^[\s\W_]*$")
 
 
@@ -148,7 +150,8 @@ def check_pairs(course: Course) -> CheckResult:
 def _files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
-    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+            if p.is_file() and not set(p.relative_to(folder).parts) & set(LOCAL_CACHES)}
 
 
 def check_fresh_build(course: Course, releases: dict[str, Path]) -> CheckResult:
@@ -190,6 +193,8 @@ def check_secrets(course: Course) -> CheckResult:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
+            if set(path.relative_to(folder).parts) & set(LOCAL_CACHES):
+                continue
             rel = path.relative_to(course.root).as_posix()
             if any(fnmatch.fnmatch(path.name, pat) for pat in FORBIDDEN_FILES):
                 details.append(f"{rel}: must not ship (solution sources, caches and gradebooks stay out)")
@@ -291,7 +296,7 @@ def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: b
                     sets, problems = prepare_mutants(course, list(course.chapters))
                     for cid, mset in sets.items():
                         subs += mutant_submissions(ws, course.chapter(cid), mset, slim=slim)
-                log(f"autograde {len(subs)} submission(s) in one nbgrader run")
+                log(f"autograde {len(subs)} submission(s)")
                 results = ws.autograde(subs, timeout=timeout, jobs=jobs)
                 report.grades = results
                 report.results.append(check_grading(course, [r for r in results if not r.student.startswith("mutant.")]))

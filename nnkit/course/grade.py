@@ -12,14 +12,15 @@ the gradebook; feedback HTML comes from nbgrader's ``generate_feedback``; ``grad
 has one row per student and chapter. The instructor's tree is never written to.
 
 A notebook that cannot be read (not JSON, not a notebook) is not given to nbgrader: its
-row says why and scores 0, and the other submissions are graded as usual. A submission
-that nbgrader itself fails on (say, a changed cell type) also gets a row with nbgrader's
+row says why and scores 0, and the other submissions are graded as usual. nbgrader itself
+restores graded test cells a student edited, retyped or deleted (its warnings go into the
+row's message); a submission nbgrader still fails on gets status ``error`` and nbgrader's
 error message.
 
-The unit of work is one :class:`Submission`; :meth:`Workspace.autograde` takes any list
-of them (and a student glob), so grading students in separate sandboxes or processes
-later means calling :func:`grade_submissions` per student, or per shard, and merging the
-:class:`SubmissionResult` lists.
+The unit of work is one :class:`Submission`. :meth:`Workspace.autograde` grades a list of
+them in one nbgrader run, or (``jobs=N``) in N parallel runs, each in its own process and
+workspace. A sandboxed grader (containers, memory limits) would call :func:`grade_one`
+per student inside the sandbox and merge the :class:`SubmissionResult` lists.
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ class Workspace:
         self.root = Path(workdir)
         self.log = log
         self.releases = generate_releases(course, chapters, self.root, log)
+        self._graded = False
+        self._checksums: dict[str, dict[str, set[str]]] = {}
 
     def release_notebook(self, chapter_id: str, name: str) -> Path:
         """The freshly built student notebook (post-processed like ``chapters/``)."""
@@ -209,6 +212,9 @@ class Workspace:
     def _autograde_serial(self, submissions: list[Submission], timeout, feedback, echo) -> list[SubmissionResult]:
         from nbgrader.converters import Autograde, GenerateFeedback
 
+        if self._graded:  # nbgrader would grade the earlier batch's submitted/ folders again
+            raise RuntimeError("a Workspace grades one batch; make a new workspace for the next one")
+        self._graded = True
         results: dict[tuple[str, str], SubmissionResult] = {}
         to_grade: list[Submission] = []
         for sub in submissions:
@@ -293,7 +299,9 @@ class Workspace:
 
     def _release_checksums(self, chapter_id: str) -> dict[str, set[str]]:
         """``grade_id -> checksums`` of the cells as released (unchanged by the student)."""
-        out: dict[str, set[str]] = {}
+        if chapter_id in self._checksums:
+            return self._checksums[chapter_id]
+        out: dict[str, set[str]] = self._checksums.setdefault(chapter_id, {})
         for path in sorted(self.releases[chapter_id].glob("*.ipynb")):
             for cell in read_notebook(path).cells:
                 meta = cell.get("metadata", {}).get("nbgrader", {})

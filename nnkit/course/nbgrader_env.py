@@ -93,7 +93,7 @@ class LogRecordList(logging.Handler):
 def captured_logger(name: str, echo: bool = False):
     """A fresh logger whose records are collected (and echoed to stderr when ``echo``)."""
     logger = logging.getLogger(f"nnkit.course.nbgrader.{name}")
-    logger.setLevel(logging.DEBUG)
+    logger.setLevel(logging.INFO)
     logger.propagate = False
     handler = LogRecordList()
     logger.addHandler(handler)

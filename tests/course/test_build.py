@@ -124,6 +124,16 @@ def test_static_checks_pass_on_a_good_tree(built_course):
         assert check_fresh_build(course, ws.releases).ok
 
 
+def test_local_jupyter_caches_are_not_flagged(course_copy):
+    cache = course_copy / "chapters" / CHAPTER / ".ipynb_checkpoints"
+    cache.mkdir()
+    (cache / "mini-checkpoint.ipynb").write_text("{}")
+    course = load_course(course_copy)
+    assert check_secrets(course).ok
+    with workspace(course, list(course.chapters)) as ws:
+        assert check_fresh_build(course, ws.releases).ok
+
+
 def test_out_of_sync_pair_is_detected(course_copy):
     py = course_copy / "solutions" / CHAPTER / "mini.py"
     py.write_text(py.read_text().replace("# Write `double(x)`", "# Please write `double(x)`"))

@@ -40,19 +40,19 @@ JOBS = int(os.environ.get("NNKIT_JOBS", min(2, os.cpu_count() or 1)))
 
 
 @pytest.fixture(scope="session")
-def report():
+def course_report():
     return run_check(COURSE, mutants=True, jobs=JOBS)
 
 
 @pytest.mark.parametrize("name", ["manifest", "pairs", "fresh-build", "secrets", "references"])
-def test_static_check(report, name):
-    result = report.result(name)
+def test_static_check(course_report, name):
+    result = course_report.result(name)
     assert result.ok, "\n".join(result.lines())
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_solution_scores_full_marks(report, chapter):
-    result = report.grade(SOLUTION_STUDENT, chapter)
+def test_solution_scores_full_marks(course_report, chapter):
+    result = course_report.grade(SOLUTION_STUDENT, chapter)
     assert result.status == "graded", result.messages
     assert result.tests, "no autograded test cells"
     below = {c.grade_id: f"{c.score:g}/{c.max_score:g} {c.error or ''}" for c in result.tests.values()
@@ -61,43 +61,43 @@ def test_solution_scores_full_marks(report, chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_fresh_chapter_scores_zero(report, chapter):
-    result = report.grade(RELEASE_STUDENT, chapter)
+def test_fresh_chapter_scores_zero(course_report, chapter):
+    result = course_report.grade(RELEASE_STUDENT, chapter)
     assert result.status == "graded", result.messages
     passing = [c.grade_id for c in result.tests.values() if c.score > 0]
     assert not passing, f"tests that pass with no answer written: {passing}"
 
 
-def test_mutant_files_are_valid(report):
-    assert report.mutants is not None
-    assert not report.mutants.problems, "\n".join(report.mutants.problems)
+def test_mutant_files_are_valid(course_report):
+    assert course_report.mutants is not None
+    assert not course_report.mutants.problems, "\n".join(course_report.mutants.problems)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_slimmed_solution_control_scores_full_marks(report, chapter):
-    control = report.mutants.controls.get(chapter)
+def test_slimmed_solution_control_scores_full_marks(course_report, chapter):
+    control = course_report.mutants.controls.get(chapter)
     assert control is not None, "no mutants graded for this chapter"
     below = [c.grade_id for c in control.tests.values() if c.score < c.max_score]
     assert control.status == "graded" and not below, (below, control.messages)
 
 
 @pytest.mark.parametrize("chapter, mutant_id, load_error", _mutant_ids())
-def test_mutant_kills_the_tests_it_lists(report, chapter, mutant_id, load_error):
+def test_mutant_kills_the_tests_it_lists(course_report, chapter, mutant_id, load_error):
     if load_error:
         pytest.fail(load_error)
-    outcome = next((o for o in report.mutants.for_chapter(chapter) if o.mutant.id == mutant_id), None)
+    outcome = next((o for o in course_report.mutants.for_chapter(chapter) if o.mutant.id == mutant_id), None)
     assert outcome is not None, f"mutant {mutant_id} was not graded (see test_mutant_files_are_valid)"
     assert outcome.ok, (f"{mutant_id} ({outcome.mutant.why}) survived {outcome.missed}; "
                         f"scored 0 on {outcome.failed}; {outcome.result.messages}")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_graded_test_is_killed_by_a_mutant(report, chapter):
-    assert report.mutants.tests.get(chapter), "no graded test cells found"
-    assert report.mutants.unkilled_tests(chapter) == []
+def test_every_graded_test_is_killed_by_a_mutant(course_report, chapter):
+    assert course_report.mutants.tests.get(chapter), "no graded test cells found"
+    assert course_report.mutants.unkilled_tests(chapter) == []
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_exercise_has_a_reference_calling_mutant(report, chapter):
-    assert report.mutants.exercises.get(chapter), "no exercises found"
-    assert report.mutants.exercises_without_reference_mutant(chapter) == []
+def test_every_exercise_has_a_reference_calling_mutant(course_report, chapter):
+    assert course_report.mutants.exercises.get(chapter), "no exercises found"
+    assert course_report.mutants.exercises_without_reference_mutant(chapter) == []

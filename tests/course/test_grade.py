@@ -13,7 +13,7 @@ import pytest
 from nnkit.course.cli import main
 from nnkit.course.manifest import load_course
 from nnkit.course.mutants import filled_notebook
-from nnkit.course.notebooks import read_notebook, write_notebook
+from nnkit.course.notebooks import grade_id, read_notebook, write_notebook
 
 CHAPTER = "00-mini"
 TIMEOUT = 3  # seconds per cell
@@ -44,6 +44,11 @@ def graded(built_course, tmp_path_factory):
     submit("dave", text='{"cells": [ this is not json')                    # broken file
     submit("erin")                                                         # empty chapter folder
     (subs / "frank" / "07-unknown").mkdir(parents=True)                    # not a chapter
+    cheat = filled_notebook(release, source, {"double": "def double(x):\n    return 0", "test_double": "pass"})
+    submit("gina", cheat)                                                  # edits the locked test cell
+    deleted = filled_notebook(release, source)
+    deleted.cells = [c for c in deleted.cells if grade_id(c) != "test_double"]
+    submit("henry", deleted)                                               # deletes the test cell
 
     before = _snapshot(built_course)
     out = tmp_path_factory.mktemp("grading")
@@ -56,7 +61,7 @@ def graded(built_course, tmp_path_factory):
 
 def test_exit_status_and_rows(graded):
     assert graded["status"] == 0
-    assert sorted(graded["rows"]) == ["alice", "bob", "carol", "dave", "erin"]
+    assert sorted(graded["rows"]) == ["alice", "bob", "carol", "dave", "erin", "gina", "henry"]
     for row in graded["rows"].values():
         assert row["chapter"] == CHAPTER and row["max_score"] == "3"
 
@@ -90,6 +95,18 @@ def test_empty_submission_is_missing(graded):
     erin = graded["rows"]["erin"]
     assert erin["status"] == "missing" and erin["score"] == "0"
     assert "no notebook" in erin["message"]
+
+
+def test_edited_test_cell_is_restored_from_the_gradebook(graded):
+    gina = graded["rows"]["gina"]
+    assert gina["status"] == "graded" and gina["mini:test_double"] == "0"
+    assert "Attribute 'checksum' for cell test_double has changed" in gina["message"]
+
+
+def test_deleted_test_cell_is_put_back_and_run(graded):
+    henry = graded["rows"]["henry"]
+    assert henry["status"] == "graded" and henry["mini:test_double"] == "2", henry
+    assert "Missing grade cell test_double encountered, adding to notebook" in henry["message"]
 
 
 def test_feedback_html_is_written(graded):

@@ -2,7 +2,9 @@
 
 `pytest` runs nbval (--nbval-lax) on every notebook under solutions/ and chapters/. This
 proves the mechanism: a good solution + release pass, a changed key output in a solution
-fails, and a release cell that fails without the raises-exception tag fails.
+fails, and a release cell that fails without the raises-exception tag fails. The good release
+also shows that nbval does not require a raises-exception cell to raise: the stub cell
+``def double(x): ... raise NotImplementedError()`` only defines a function and passes.
 """
 
 from __future__ import annotations
