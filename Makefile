@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 # JupyterLab refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Students work in work/ (git-ignored copies of chapters/, never overwritten; see
+# nnkit/course/workspace.py), so a `git pull` of a new release cannot touch their answers.
 lab: setup
-	$(BIN)/jupyter lab chapters/ $(ROOT_FLAG)
+	$(BIN)/python -m nnkit.course.workspace work
+	$(BIN)/jupyter lab work/ $(ROOT_FLAG)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -23,28 +23,11 @@ Layout
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
+from .._topics import export_topic_modules
 from ._ladder import CheckFailed, Ladder, fmt
 from ._trap import ReferenceUsedError, forbid_references
 
 __all__ = ["CheckFailed", "Ladder", "ReferenceUsedError", "forbid_references", "fmt"]
 
 
-def _export_chapter_modules() -> None:
-    """Import every ``nnkit/checks/<topic>.py`` and re-export its ``__all__`` (clashes are an error)."""
-    owners: dict[str, str] = {name: __name__ for name in __all__}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for name in getattr(module, "__all__", ()):
-            if name in owners and owners[name] != module.__name__:
-                raise ImportError(f"nnkit.checks: {name!r} is exported by both {owners[name]} and {module.__name__}")
-            owners[name] = module.__name__
-            globals()[name] = getattr(module, name)
-            __all__.append(name)
-
-
-_export_chapter_modules()
+export_topic_modules(globals())

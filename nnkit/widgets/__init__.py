@@ -14,27 +14,9 @@ a new chapter only adds its module. Helpers (``simulate``, ``draw``, ...) stay i
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from .._topics import export_topic_modules
 
 __all__: list[str] = []
 
 
-def _export_topic_modules() -> None:
-    """Import every ``nnkit/widgets/<topic>.py``; re-export its ``*_explorer`` names (clashes are an error)."""
-    owners: dict[str, str] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for name in getattr(module, "__all__", ()):
-            if not name.endswith("_explorer"):
-                continue
-            if name in owners and owners[name] != module.__name__:
-                raise ImportError(f"nnkit.widgets: {name!r} is exported by both {owners[name]} and {module.__name__}")
-            owners[name] = module.__name__
-            globals()[name] = getattr(module, name)
-            __all__.append(name)
-
-
-_export_topic_modules()
+export_topic_modules(globals(), keep=lambda name: name.endswith("_explorer"))
