@@ -112,9 +112,9 @@ plt.show()
 
 # %% [markdown]
 # Neuron A's output falls at once. Neuron B sits on a plateau: in its first 150 epochs the
-# output moves by only a small fraction of what A's moves (the cell above prints both), then it
-# suddenly speeds up. Learning is slowest exactly when the neuron is most wrong. People do not
-# learn like that; let us find out why this neuron does.
+# output moves by only a small fraction of what A's moves (the table above prints both drops),
+# then it suddenly speeds up. Learning is slowest exactly when the neuron is most wrong. People
+# do not learn like that; let us find out why this neuron does.
 #
 # ## 2. The quadratic cost for a batch
 #
@@ -393,7 +393,8 @@ for name, (w, b) in STARTS.items():
 #   And it grows without bound as the output approaches the wrong end.
 #
 # When $a$ equals $y$ exactly at 0 or 1, one term reads $0 \cdot \ln 0$. Its limit is 0, and
-# your code must treat it as 0 (numpy alone gives `nan`).
+# your code must treat it as 0 (numpy alone gives `nan`): for example, use `np.where` to put 0
+# wherever the factor in front of a logarithm is 0.
 #
 # **Exercise 5.** Write `cross_entropy_cost(a, y)`.
 
@@ -525,13 +526,16 @@ axes[0].legend()
 plt.show()
 
 # %% [markdown]
-# Now the more wrong neuron B learns as fast as A; there is no plateau.
+# Now neuron B, the more wrong one, learns about as fast as A: there is no plateau (the cell
+# before the plot prints how many epochs each neuron needs to get below 0.5 with each cost).
 #
-# **A note on comparing with other demos.** These curves use the *true* gradient,
-# $\partial C/\partial w = (a - y)\,x$. Some well-known interactive demos of this experiment step
-# along $\partial C/\partial a$ instead, which for cross-entropy is $(a - y)/(a(1 - a))$, a much
-# larger number for a saturated neuron, so their curves fall faster than a real gradient step
-# would make them. The cell below prints both quantities for neuron B at its start.
+# **A note on comparing with the book.** This experiment comes from chapter 3 of Michael
+# Nielsen's *Neural Networks and Deep Learning*, which shows it as interactive demos. The
+# book's cross-entropy demo steps along $\partial C/\partial a$, which for the cross-entropy is
+# $(a - y)/(a(1 - a))$, instead of along the true gradient $\partial C/\partial w = (a - y)\,x$
+# (and it uses a smaller learning rate, $\eta = 0.005$). This course always steps along the true
+# gradient, so our cross-entropy curves do not match the book's. For a saturated neuron the two
+# quantities are far apart; the cell below prints both for neuron B at its start.
 
 # %% tags=["nbval-check-output"]
 a_B = sigmoid(sum(STARTS["B"]))
@@ -552,9 +556,10 @@ print(f"dC/da = (a - y) / (a (1 - a))    = {a_B / (a_B * (1 - a_B)):.1f}")
 #
 # $$C = -\big[\, y \ln a + (1 - y) \ln(1 - a) \big] + \text{const},$$
 #
-# the cross-entropy of one example; averaging over the batch gives the full formula. So the
-# cross-entropy is not a trick pulled out of a hat: it is *the* cost (up to a constant) for
-# which a sigmoid output learns in proportion to its error.
+# the cross-entropy of one output on one example; summing over the outputs and averaging over
+# the batch gives the full formula of section 4. So the cross-entropy is not a trick pulled out
+# of a hat: it is *the* cost (up to a constant) for which a sigmoid output learns in proportion
+# to its error.
 #
 # A numerical check of the integration: integrate $dC/da$ from $a = 0.5$ with the trapezoid
 # rule and compare with the formula's difference $C(a) - C(0.5)$.
@@ -604,9 +609,9 @@ slowdown_explorer(student={
 #
 # $$\delta = \frac{\partial C_x}{\partial z} = a - y,$$
 #
-# the same well-behaved error signal the cross-entropy gives a sigmoid. A linear neuron fitted
-# to noisy points on a line by gradient descent, starting
-# far away (your `quadratic_cost` records the cost):
+# the same well-behaved error signal the cross-entropy gives a sigmoid. Here is a linear neuron
+# fitted by gradient descent to noisy points on a line, starting far from the answer (your
+# `quadratic_cost` records the cost):
 
 # %% tags=["uses-stubs", "nbval-check-output"]
 rng = np.random.default_rng(0)
@@ -626,10 +631,11 @@ print("cost at epochs 0, 10, 20, 40, 59: " + ", ".join(f"{costs_lin[e]:.3f}" for
 
 # %% [markdown]
 # Statisticians and libraries such as scikit-learn usually report the **mean squared error**,
-# $\mathrm{MSE} = \frac{1}{nC}\sum_x \lVert a_x - y_x\rVert^2$: no $\tfrac12$, and an average
-# over every entry rather than over examples. It differs from our quadratic cost by the constant
-# factor $2/C$, so both have their minimum in the same place and the gradients point the same
-# way; only the effective learning rate changes. For the fit above ($C = 1$):
+# $\mathrm{MSE} = \frac{1}{nC}\sum_x \lVert a_x - y_x\rVert^2$, where $C$ is the number of
+# outputs (the columns of `a`), not the cost: no $\tfrac12$, and an average over all $nC$ entries
+# rather than over the $n$ examples. So the MSE is our quadratic cost times the constant $2/C$:
+# both have their minimum in the same place and their gradients point the same way; only the
+# effective learning rate changes. For the fit above (one output, so $C = 1$ and the factor is 2):
 
 # %% tags=["uses-stubs", "nbval-check-output"]
 a_fit = w_lin * x_reg + b_lin
@@ -661,16 +667,18 @@ print(f"quadratic cost {quadratic_cost(a_fit, y_reg):.4f}, MSE {mse_fit:.4f}, "
 # standard normal distribution, $N(0, 1)$. With 784 inputs that makes many weighted inputs
 # large, so many output neurons start saturated. (Chapter 06 is about better starting weights;
 # the second pair of runs already uses one: $N(0, 1/n_{\text{in}})$, with $n_{\text{in}}$ the
-# number of inputs of the layer.)
+# number of inputs of the layer.) The next cell prints how many outputs start saturated with
+# each choice.
 
 # %% tags=["nbval-check-output"]
 digits = load_mnist_5k(rng=0)
 Y_train, Y_val = one_hot(digits.y_train), one_hot(digits.y_val)
 print(f"training images {digits.X_train.shape}, validation images {digits.X_val.shape}")
 
-start_out = Network([784, 30, 10], cost="quadratic", init="large_normal", rng=1).feedforward(digits.X_train)
-print(f"N(0, 1) start: {np.mean((start_out < 0.02) | (start_out > 0.98)):.0%} of the outputs "
-      f"are saturated (below 0.02 or above 0.98)")
+for init, label in (("large_normal", "N(0, 1)     "), ("scaled_normal", "N(0, 1/n_in)")):
+    start_out = Network([784, 30, 10], cost="quadratic", init=init, rng=1).feedforward(digits.X_train)
+    print(f"{label} start: {np.mean((start_out < 0.02) | (start_out > 0.98)):.0%} of the outputs "
+          f"are saturated (below 0.02 or above 0.98)")
 
 # %%
 EXPERIMENTS = [(init, cost) for init in ("large_normal", "scaled_normal") for cost in ("quadratic", "cross_entropy")]
@@ -701,9 +709,10 @@ plt.show()
 
 # %% [markdown]
 # With saturated starting weights the quadratic cost starts far behind and catches up only
-# slowly; the cross-entropy network is useful after the first epoch (the cell above prints the
-# accuracies). With sensible starting weights few neurons are saturated and the gap shrinks, but
-# the cross-entropy is still no worse: it is the safe default for sigmoid outputs.
+# slowly; the cross-entropy network is useful after the first epoch (the table above the plot
+# prints the accuracies). With sensible starting weights no output starts saturated (the first
+# cell of this section prints both fractions) and the gap shrinks, but the cross-entropy is
+# still no worse: it is the safe default for sigmoid outputs.
 #
 # ## Summary
 #

@@ -40,7 +40,8 @@
 # fail until you have written them.
 #
 # **Notation.** A batch holds $N$ examples as the **rows** of an array: logits `z`, outputs
-# `a` and one-hot targets `y` all have shape `(N, C)` for $C$ classes. For one example,
+# `a` and one-hot targets `y` all have shape `(N, C)` for $C$ classes (chapter 1 wrote $n$ for
+# the batch size). For one example,
 # $y$ also names its true class, so $a_y$ is the probability the network gives to it.
 #
 # About 75 minutes. No internet needed: all data ships with the course's Python packages.
@@ -114,7 +115,8 @@ print("naive softmax, z small  :", naive_softmax(np.array([[0.0, -1.0, -2.0]])))
 # %% [markdown]
 # Near +1000 every exponential is `inf`, and `inf / inf` is `nan`. Near −1000 every
 # exponential underflows to `0`, and `0 / 0` is `nan` too. Yet the true answer is the same
-# in all three rows, because each row is the previous one shifted by a constant.
+# for all three rows, because they differ only by a constant added to every logit; the last
+# line, computed from small logits, shows it.
 #
 # ### 1.2 The fix: shift by the row maximum
 #
@@ -125,7 +127,7 @@ print("naive softmax, z small  :", naive_softmax(np.array([[0.0, -1.0, -2.0]])))
 # \operatorname{softmax}(z)_j = \frac{e^{z_j - m}}{\sum_k e^{z_k - m}}.
 # $$
 #
-# Now the largest exponent is $e^0 = 1$, so nothing overflows and the denominator is at least
+# Now the largest term is $e^0 = 1$, so nothing overflows and the denominator is at least
 # 1 (no division by zero). Entries that still underflow to 0 are so much smaller than the
 # largest one that 0 is the right answer to float64 precision.
 #
@@ -400,8 +402,8 @@ print("via log-sum-exp:    ", float(np.mean(lse - np.sum(z_far * y_far, axis=1))
 # ## 5. The gradient with respect to the logits: $a - y$
 #
 # Backpropagation starts from the error of the output layer,
-# $\delta_j = \partial C / \partial z_j$ (chapter 1 called it `delta`). For softmax with the
-# log-likelihood it comes out remarkably simple. Write the cost of one example through the
+# $\delta_j = \partial C / \partial z_j$ (as in chapter 1; `delta` in code). For softmax with
+# the log-likelihood it comes out remarkably simple. Write the cost of one example through the
 # log-sum-exp:
 #
 # $$
@@ -416,10 +418,11 @@ print("via log-sum-exp:    ", float(np.mean(lse - np.sum(z_far * y_far, axis=1))
 # \delta_j = \frac{\partial C}{\partial z_j} = a_j - y_j, \qquad \text{or for the whole vector} \qquad \delta = a - y .
 # $$
 #
-# (The long way gives the same: the chain rule through the softmax Jacobian
-# $\partial a_k / \partial z_j = a_k(\delta_{kj} - a_j)$ with
-# $\partial C / \partial a_k = -y_k / a_k$.) The weights and biases of the output layer then
-# follow as usual:
+# (The long way gives the same: the chain rule
+# $\partial C / \partial z_j = \sum_k \frac{\partial C}{\partial a_k} \frac{\partial a_k}{\partial z_j}$
+# with $\partial C / \partial a_k = -y_k / a_k$ and the softmax derivatives of section 1,
+# $\partial a_j / \partial z_j = a_j(1 - a_j)$ and $\partial a_k / \partial z_j = -a_j a_k$ for
+# $k \ne j$.) The weights and biases of the output layer then follow as usual:
 #
 # $$
 # \frac{\partial C}{\partial b_j} = a_j - y_j, \qquad
@@ -524,7 +527,8 @@ for s in (0.0, 2.0, 5.0, 10.0, 20.0):
 # %% [markdown] nbgrader={"grade": true, "grade_id": "why_no_slowdown", "locked": false, "points": 1, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
 # With the quadratic cost the error is $\delta = J(a - y)$, where the softmax Jacobian
-# $J = \operatorname{diag}(a) - a a^{\mathsf T}$ has entries $a_k(\delta_{kj} - a_j)$. When the
+# $J = \operatorname{diag}(a) - a a^{\mathsf T}$ has entries $a_j(1 - a_j)$ on the diagonal
+# and $-a_j a_k$ off it. When the
 # output is nearly one-hot (here on the wrong class, $s$ large) every such product is nearly
 # 0, so $J$ squashes the large mistake $a - y$ to a tiny gradient: the table shows it falling
 # to about $10^{-8}$ at $s = 20$. The log-likelihood's derivative $-1/a_y$ cancels that
@@ -671,7 +675,8 @@ for split in ("train", "val", "test"):
 
 # %% [markdown]
 # The cost starts at about $\ln 10$: with tiny weights every class gets probability about
-# $1/10$. One layer and a hundred small steps then classify well over 90 % of unseen digits.
+# $1/10$. One layer and a hundred full-batch gradient steps then classify well over 90 % of
+# the unseen validation and test digits.
 # Each column of `W` is a template that the layer matches against the image; red pixels
 # vote for the class, blue pixels against it. And the softmax outputs say how sure the
 # model is about each test image:
@@ -715,7 +720,8 @@ for cost in ["log_likelihood", "cross_entropy"]:
 # %%
 for cost, net in nets.items():
     row_sums = net.feedforward(mnist.X_test).sum(axis=1)
-    print(f"{cost:>14}: test accuracy {net.accuracy(mnist.X_test, mnist.y_test):.1%},"
+    print(f"{cost:>14}: validation accuracy after epoch 10 {histories[cost].validation_accuracy[-1]:.1%},"
+          f" test accuracy {net.accuracy(mnist.X_test, mnist.y_test):.1%},"
           f" the outputs of a test image sum to {row_sums.min():.2f} .. {row_sums.max():.2f}")
 
 # %% tags=["nbval-check-output"]
@@ -737,11 +743,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Both learn quickly (above 80 % on the validation digits after a single epoch) and end
-# within a few tenths of a percent of each other: both have $\delta = a - y$ and neither
-# slows down. The printouts show the real difference: the softmax network's outputs add up
-# to 1 for every image, so they can be read as probabilities; the sigmoid network's outputs
-# do not (their sums spread over a wide range). When you want probabilities over exclusive
+# Both learn quickly (above 80 % on the validation digits after a single epoch) and end close
+# together (the first cell above prints their final validation and test accuracies): both
+# have $\delta = a - y$ and neither slows down. The printouts show the real difference: the
+# softmax network's outputs add up to 1 for every image, so they can be read as
+# probabilities; the sigmoid network's outputs do not (their sums spread over a wide range). When you want probabilities over exclusive
 # classes, use softmax with the log-likelihood.
 
 # %% [markdown]
