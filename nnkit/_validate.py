@@ -25,6 +25,7 @@ __all__ = [
     "check_positive_int",
     "check_nonnegative",
     "as_generator",
+    "as_labels",
 ]
 
 
@@ -134,3 +135,34 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
         f"{name}: expected a numpy.random.Generator or an integer seed, got {type(rng).__name__} "
         "(nnkit never uses numpy's global random state; pass np.random.default_rng(seed))"
     )
+
+
+def as_labels(labels, n_classes: int, name: str = "labels", n: int | None = None) -> np.ndarray:
+    """Return integer class labels as a 1-D int64 array, or raise naming ``name``.
+
+    Accepts integers and integer-valued floats (``3.0``) in ``0 .. n_classes - 1``; with ``n``
+    the shape must be ``(n,)`` (one label per row of the inputs). Bools, strings and complex
+    numbers are a ``TypeError``; other shapes, fractions, NaN and labels out of range a ``ValueError``.
+    """
+    if isinstance(labels, (str, bytes)) or labels is None:
+        raise TypeError(f"{name}: expected a 1-D array of integer class labels, got {type(labels).__name__}")
+    arr = np.asarray(labels)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise TypeError(f"{name}: expected integer class labels, got dtype {arr.dtype}")
+    if n is not None and arr.shape != (n,):
+        raise ValueError(f"{name}: expected shape ({n},) (one label per row of X), got shape {arr.shape}")
+    if arr.ndim != 1:
+        hint = " (already one-hot? pass the labels, e.g. Y.argmax(axis=1))" if arr.ndim == 2 else ""
+        raise ValueError(f"{name}: expected a 1-D array of shape (N,), got shape {arr.shape}{hint}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        whole = np.isfinite(arr) & (np.rint(np.nan_to_num(arr)) == arr)
+        if not whole.all():
+            bad = int(np.argmin(whole))
+            raise ValueError(f"{name}: expected whole numbers, got {arr[bad]!r} at index {bad}")
+    arr = arr.astype(np.int64)
+    out_of_range = (arr < 0) | (arr >= n_classes)
+    if out_of_range.any():
+        bad = int(np.argmax(out_of_range))
+        raise ValueError(f"{name}: expected class labels in 0..{n_classes - 1} (C={n_classes}), got {int(arr[bad])} "
+                         f"at index {bad}")
+    return arr

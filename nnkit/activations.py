@@ -21,6 +21,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -30,10 +31,12 @@ from nnkit._validate import (
     check_probabilities,
     check_same_shape,
 )
+from nnkit.concepts import implements
 
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "LEAKY_ALPHA",
     "elu",
     "elu_prime",
     "get_activation",
@@ -87,7 +90,168 @@ def _prelu_alpha(z: np.ndarray, alpha) -> np.ndarray | float:
     return arr
 
 
+# --------------------------------------------------------------------------- kernels
+#
+# The one implementation of every formula (nnkit.concepts). Kernels trust their input: ``z``
+# is a float ndarray (0-d allowed), ``out`` (optional) a float array of z's shape that may be
+# ``z`` itself (in place). They return ``out`` (or a new array shaped and typed like ``z``).
+# exp/cosh may overflow to inf for |z| > ~709, which gives the exact limit (0 or 1); callers
+# silence that warning with ``np.errstate(over="ignore")`` (the public functions do).
+
+
+def _buffer(z, out):
+    return np.empty_like(z) if out is None else out
+
+
+def _into(out, value, like):
+    """Copy ``value`` (broadcast to ``like``'s shape, cast to its dtype) into ``out`` or a new array."""
+    out = _buffer(like, out)
+    np.copyto(out, value)
+    return out
+
+
+@implements("sigmoid")
+def _sigmoid(z, out=None):
+    r""":math:`\sigma(z) = 1 / (1 + e^{-z})` (4 in-place ufuncs; exp(-z) = inf gives the exact 0)."""
+    out = np.negative(z, out=_buffer(z, out))
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
+
+
+@implements("sigmoid_prime")
+def _sigmoid_prime(z, out=None):
+    r""":math:`\sigma'(z) = \sigma(z)\sigma(-z) = 1 / (2 + 2\cosh z)`: even in z, relatively exact in both tails."""
+    out = np.cosh(z, out=_buffer(z, out))
+    out += 1.0
+    return np.divide(0.5, out, out=out)
+
+
+@implements("tanh")
+def _tanh(z, out=None):
+    r""":math:`\tanh z` (numpy's own; never computed through the sigmoid or vice versa)."""
+    return np.tanh(z, out=_buffer(z, out))
+
+
+@implements("tanh_prime")
+def _tanh_prime(z, out=None):
+    r""":math:`\tanh'(z) = 1 - \tanh^2 z = 1 / \cosh^2 z`: relatively exact in the tails, 0 for |z| > ~355."""
+    out = np.cosh(z, out=_buffer(z, out))
+    np.multiply(out, out, out=out)
+    return np.reciprocal(out, out=out)
+
+
+@implements("relu")
+def _relu(z, out=None):
+    r""":math:`\max(0, z)`."""
+    return np.maximum(z, 0.0, out=_buffer(z, out))
+
+
+@implements("relu_prime")
+def _relu_prime(z, out=None):
+    r"""1 where z > 0, else 0 (``relu_prime(0) = 0``)."""
+    return np.greater(z, 0.0, out=_buffer(z, out))
+
+
+@implements("leaky_relu", "prelu")
+def _prelu(z, alpha, out=None):
+    r""":math:`z` where z > 0, :math:`\alpha z` elsewhere; ``alpha`` a scalar or one slope per unit (last axis).
+
+    Leaky ReLU is this formula with a fixed alpha, PReLU with a learned one: one kernel.
+    """
+    return _into(out, np.where(z > 0, z, alpha * z), z)
+
+
+@implements("leaky_relu_prime", "prelu_prime")
+def _prelu_prime(z, alpha, out=None):
+    r"""d/dz of :func:`_prelu`: 1 where z > 0, ``alpha`` where z <= 0."""
+    return _into(out, np.where(z > 0, 1.0, alpha), z)
+
+
+@implements("prelu_alpha_grad")
+def _prelu_alpha_grad(z, alpha, upstream):
+    r""":math:`\partial C/\partial\alpha = \sum_{z \le 0} \text{upstream}\cdot z`: a float for scalar alpha, else (H,)."""
+    contrib = upstream * np.minimum(z, 0.0)  # dout/dalpha = z where z <= 0, else 0
+    if np.ndim(alpha) == 0:
+        return float(contrib.sum())
+    return contrib.reshape(-1, z.shape[-1]).sum(axis=0)
+
+
+@implements("elu")
+def _elu(z, alpha=1.0, out=None):
+    r""":math:`z` where z > 0, :math:`\alpha(e^z - 1)` elsewhere (expm1 of min(z, 0): no overflow)."""
+    return _into(out, np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))), z)
+
+
+@implements("elu_prime")
+def _elu_prime(z, alpha=1.0, out=None):
+    r"""1 where z > 0, :math:`\alpha e^z` where z <= 0."""
+    return _into(out, np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))), z)
+
+
+def _identity(z, out=None):
+    """f(z) = z (the linear output; not a concept)."""
+    return _into(out, z, z)
+
+
+def _ones(z, out=None):
+    """d/dz of the identity: ones."""
+    return _into(out, 1.0, z)
+
+
+@implements("softmax")
+def _softmax(z, out=None):
+    r""":math:`e^{z_j - m} / \sum_k e^{z_k - m}` along the last axis, :math:`m` = the row maximum."""
+    out = np.subtract(z, z.max(axis=-1, keepdims=True), out=_buffer(z, out))
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
+
+
+@implements("logsumexp")
+def _logsumexp(z, keepdims=False):
+    r""":math:`m + \log\sum_j e^{z_j - m}` along the last axis, :math:`m` = the row maximum."""
+    m = z.max(axis=-1, keepdims=True)
+    lse = m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return lse if keepdims else lse[..., 0]
+
+
+@implements("log_softmax")
+def _log_softmax(z):
+    r""":math:`s - \operatorname{logsumexp}(s)` with :math:`s = z - m` (the shifted logits, exact row max 0)."""
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - _logsumexp(s, keepdims=True)
+
+
+@implements("softmax_jvp")
+def _softmax_jvp(a, v):
+    r""":math:`J v = a \odot (v - \langle a, v\rangle)` per row, :math:`J = \operatorname{diag}(a) - a a^T`."""
+    return a * (v - (a * v).sum(axis=-1, keepdims=True))
+
+
+@implements("maxout_forward")
+def _maxout_forward(x, W, b):
+    r"""Pieces ``z = x W_j + b_j`` (k, N, H); returns ``(max over j, winner index (N, H))``."""
+    z = np.matmul(x, W) + b[:, None, :]
+    winner = z.argmax(axis=0)
+    return np.take_along_axis(z, winner[None], axis=0)[0], winner
+
+
+@implements("maxout_backward")
+def _maxout_backward(dout, x, W, winner):
+    r"""Gradient only to the winning piece: ``g_j = dout * [winner == j]``; ``(x^T g_j, sum_n g_j, sum_j g_j W_j^T)``."""
+    g = (winner[None] == np.arange(W.shape[0])[:, None, None]) * dout  # (k, N, H)
+    return np.einsum("knh,kdh->nd", g, W), np.matmul(x.T, g), g.sum(axis=1)
+
+
 # --------------------------------------------------------------------------- sigmoid / tanh
+
+
+def _elementwise(kernel, z, *args):
+    """Validate ``z``, run ``kernel`` with overflow silenced; a 0-d input gives a numpy scalar."""
+    z = as_array(z, "z")
+    with np.errstate(over="ignore"):
+        return kernel(z, *args)[()]
 
 
 def sigmoid(z):
@@ -101,20 +265,19 @@ def sigmoid(z):
     Returns
     -------
     ndarray, same shape as ``z``
-        Values in [0, 1]. Computed from ``e = exp(-|z|)`` (never overflows):
-        ``1/(1+e)`` for z >= 0 and ``e/(1+e)`` for z < 0. In float64 ``sigmoid(z)`` rounds to
-        exactly 1.0 for z > ~36.7 and underflows towards 0 only below about -745.
+        Values in [0, 1]. ``sigmoid(1000.0) == 1.0`` and ``sigmoid(-1000.0) == 0.0`` without
+        an overflow warning (exp(1000) = inf gives the exact limit); in float64 ``sigmoid(z)``
+        rounds to exactly 1.0 for z > ~36.7 and underflows to 0 below about -709.
     """
-    z = as_array(z, "z")
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+    return _elementwise(_sigmoid, z)
 
 
 def sigmoid_prime(z):
     r"""Derivative of the sigmoid, :math:`\sigma'(z) = \sigma(z)(1-\sigma(z))`.
 
-    Computed as ``e / (1 + e)**2`` with ``e = exp(-|z|)`` (the derivative is even in z), which
-    keeps full relative accuracy in the tails and gives exactly 0.0 (not NaN) at |z| = 1000.
+    Computed as :math:`1 / (2 + 2\cosh z)` (the same number: :math:`\sigma(z)\sigma(-z)`),
+    which keeps full relative accuracy in both tails and gives exactly 0.0 (not NaN) at
+    |z| = 1000.
 
     Parameters
     ----------
@@ -125,27 +288,21 @@ def sigmoid_prime(z):
     ndarray, same shape as ``z``
         Values in [0, 1/4]; ``sigmoid_prime(0) == 0.25``.
     """
-    z = as_array(z, "z")
-    e = np.exp(-np.abs(z))
-    return e / (1.0 + e) ** 2
+    return _elementwise(_sigmoid_prime, z)
 
 
 def tanh(z):
     r"""Hyperbolic tangent :math:`\tanh(z) = 2\sigma(2z) - 1`, elementwise; values in [-1, 1]."""
-    z = as_array(z, "z")
-    return np.tanh(z)
+    return _elementwise(_tanh, z)
 
 
 def tanh_prime(z):
-    r"""Derivative of tanh, :math:`1 - \tanh^2(z) = 4 e^{-2|z|} / (1 + e^{-2|z|})^2`.
+    r"""Derivative of tanh, :math:`1 - \tanh^2(z) = 1/\cosh^2 z = 4 e^{-2|z|} / (1 + e^{-2|z|})^2`.
 
-    The second form is used: it keeps full relative accuracy in the tails (``1 - t*t`` loses
-    all digits once tanh rounds to 1 near |z| = 19) and never overflows; 1 at z = 0, exactly 0.0
-    at |z| = 1000.
+    The :math:`1/\cosh^2` form keeps full relative accuracy in the tails (``1 - t*t`` loses
+    all digits once tanh rounds to 1 near |z| = 19); 1 at z = 0, exactly 0.0 at |z| = 1000.
     """
-    z = as_array(z, "z")
-    e = np.exp(-2.0 * np.abs(z))
-    return 4.0 * e / (1.0 + e) ** 2
+    return _elementwise(_tanh_prime, z)
 
 
 # --------------------------------------------------------------------------- ReLU family
@@ -153,17 +310,19 @@ def tanh_prime(z):
 
 def relu(z):
     r"""Rectified linear unit :math:`\max(0, z)`, elementwise."""
-    z = as_array(z, "z")
-    return np.maximum(z, 0.0).astype(z.dtype, copy=False)
+    return _elementwise(_relu, z)
 
 
 def relu_prime(z):
     r"""Derivative of ReLU: 1 where z > 0, else 0 (the convention ``relu_prime(0) = 0``)."""
-    z = as_array(z, "z")
-    return (z > 0).astype(z.dtype)
+    return _elementwise(_relu_prime, z)
 
 
-def leaky_relu(z, alpha=0.01):
+LEAKY_ALPHA = 0.01
+"""Default negative slope of :func:`leaky_relu` (also what ``ACTIVATIONS["leaky_relu"]`` uses)."""
+
+
+def leaky_relu(z, alpha=LEAKY_ALPHA):
     r"""Leaky ReLU: :math:`z` for z > 0, :math:`\alpha z` otherwise.
 
     Parameters
@@ -172,16 +331,12 @@ def leaky_relu(z, alpha=0.01):
     alpha : float >= 0, default 0.01
         Slope for negative inputs (fixed, not learned; see :func:`prelu` for a learned slope).
     """
-    z = as_array(z, "z")
-    alpha = check_nonnegative(alpha, "alpha")
-    return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
+    return _elementwise(_prelu, z, check_nonnegative(alpha, "alpha"))
 
 
-def leaky_relu_prime(z, alpha=0.01):
+def leaky_relu_prime(z, alpha=LEAKY_ALPHA):
     r"""Derivative of leaky ReLU: 1 where z > 0, ``alpha`` where z <= 0 (so the value at 0 is alpha)."""
-    z = as_array(z, "z")
-    alpha = check_nonnegative(alpha, "alpha")
-    return np.where(z > 0, 1.0, alpha).astype(z.dtype, copy=False)
+    return _elementwise(_prelu_prime, z, check_nonnegative(alpha, "alpha"))
 
 
 def prelu(z, alpha):
@@ -198,8 +353,7 @@ def prelu(z, alpha):
     ndarray, same shape as ``z``
     """
     z = as_array(z, "z")
-    alpha = _prelu_alpha(z, alpha)
-    return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
+    return _prelu(z, _prelu_alpha(z, alpha))[()]
 
 
 def prelu_prime(z, alpha):
@@ -208,8 +362,7 @@ def prelu_prime(z, alpha):
     Shapes as in :func:`prelu`; returns an array shaped like ``z``.
     """
     z = as_array(z, "z")
-    alpha = _prelu_alpha(z, alpha)
-    return np.broadcast_to(np.where(z > 0, 1.0, alpha), z.shape).astype(z.dtype)
+    return _prelu_prime(z, _prelu_alpha(z, alpha))[()]
 
 
 def prelu_alpha_grad(z, alpha, upstream):
@@ -238,10 +391,7 @@ def prelu_alpha_grad(z, alpha, upstream):
     a = _prelu_alpha(z, alpha)
     upstream = as_array(upstream, "upstream")
     check_same_shape(z, upstream, "z", "upstream")
-    contrib = upstream * np.minimum(z, 0.0)  # dout/dalpha = z where z <= 0, else 0
-    if isinstance(a, float):
-        return float(contrib.sum())
-    return contrib.reshape(-1, z.shape[-1]).sum(axis=0)
+    return _prelu_alpha_grad(z, a, upstream)
 
 
 # --------------------------------------------------------------------------- ELU, linear
@@ -258,16 +408,12 @@ def elu(z, alpha=1.0):
     alpha : float >= 0, default 1.0
         Saturation value for very negative z is ``-alpha``.
     """
-    z = as_array(z, "z")
-    alpha = check_nonnegative(alpha, "alpha")
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))).astype(z.dtype, copy=False)
+    return _elementwise(_elu, z, check_nonnegative(alpha, "alpha"))
 
 
 def elu_prime(z, alpha=1.0):
     r"""Derivative of ELU: 1 for z > 0, :math:`\alpha e^{z}` for z <= 0 (= alpha at z = 0)."""
-    z = as_array(z, "z")
-    alpha = check_nonnegative(alpha, "alpha")
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))).astype(z.dtype, copy=False)
+    return _elementwise(_elu_prime, z, check_nonnegative(alpha, "alpha"))
 
 
 def linear(z):
@@ -275,13 +421,12 @@ def linear(z):
 
     Returns a copy, so callers may modify the output in place without touching ``z``.
     """
-    return np.array(as_array(z, "z"), copy=True)
+    return _elementwise(_identity, z)
 
 
 def linear_prime(z):
     r"""Derivative of the identity: an array of ones shaped like ``z``."""
-    z = as_array(z, "z")
-    return np.ones_like(z)
+    return _elementwise(_ones, z)
 
 
 # --------------------------------------------------------------------------- softmax family
@@ -304,9 +449,7 @@ def logsumexp(z):
     -------
     ndarray of shape (N,) (or a 0-d value for a single row)
     """
-    z = _rows(z, "z")
-    m = z.max(axis=-1, keepdims=True)
-    return (m + np.log(np.exp(z - m).sum(axis=-1, keepdims=True)))[..., 0]
+    return _logsumexp(_rows(z, "z"))
 
 
 def softmax(z):
@@ -324,10 +467,7 @@ def softmax(z):
     ndarray, same shape as ``z``
         Entries in [0, 1]; each row sums to 1.
     """
-    z = _rows(z, "z")
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
+    return _softmax(_rows(z, "z"))
 
 
 def log_softmax(z):
@@ -341,9 +481,7 @@ def log_softmax(z):
     -------
     ndarray, same shape as ``z`` (entries <= 0)
     """
-    z = _rows(z, "z")
-    s = z - z.max(axis=-1, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+    return _log_softmax(_rows(z, "z"))
 
 
 def softmax_jvp(a, v):
@@ -371,7 +509,7 @@ def softmax_jvp(a, v):
     check_probabilities(a, "a")
     v = as_array(v, "v")
     check_same_shape(a, v, "a", "v")
-    return a * (v - (a * v).sum(axis=-1, keepdims=True))
+    return _softmax_jvp(a, v)
 
 
 # --------------------------------------------------------------------------- maxout
@@ -404,9 +542,7 @@ def maxout_forward(x, W, b):
         raise ValueError(f"W: expected shape (k, {x.shape[1]}, H) to match x {x.shape}, got {W.shape}")
     if b.shape != (k, H):
         raise ValueError(f"b: expected shape {(k, H)} to match W {W.shape}, got {b.shape}")
-    z = np.matmul(x, W) + b[:, None, :]  # (k, N, H)
-    winner = z.argmax(axis=0)
-    out = np.take_along_axis(z, winner[None], axis=0)[0]
+    out, winner = _maxout_forward(x, W, b)
     return out, (x, W, winner)
 
 
@@ -433,12 +569,7 @@ def maxout_backward(dout, cache):
     x, W, winner = cache
     dout = as_array(dout, "dout", ndim=2)
     check_same_shape(winner, dout, "the maxout output", "dout")
-    k = W.shape[0]
-    g = (winner[None] == np.arange(k)[:, None, None]) * dout  # (k, N, H), zero off the winner
-    dW = np.matmul(x.T, g)  # (k, D, H)
-    db = g.sum(axis=1)
-    dx = np.einsum("knh,kdh->nd", g, W)
-    return dx, dW, db
+    return _maxout_backward(dout, x, W, winner)
 
 
 # --------------------------------------------------------------------------- registry
@@ -449,24 +580,30 @@ class Activation:
     """A named activation: ``fn(z)`` and its elementwise derivative ``prime(z)``.
 
     ``prime`` is ``None`` for softmax (not elementwise; use :func:`softmax_jvp`).
+    ``kernel(z, out=None)`` / ``kernel_prime(z, out=None)`` are the unvalidated kernels behind
+    ``fn`` / ``prime`` (``out`` may be ``z``: in place); :class:`~nnkit.network.Network` uses
+    them when present and falls back to ``fn`` / ``prime`` for a custom activation.
     """
 
     name: str
     fn: Callable[[np.ndarray], np.ndarray]
     prime: Callable[[np.ndarray], np.ndarray] | None
+    kernel: Callable | None = None
+    kernel_prime: Callable | None = None
 
     def __call__(self, z):
         return self.fn(z)
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime),
-    "tanh": Activation("tanh", tanh, tanh_prime),
-    "relu": Activation("relu", relu, relu_prime),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime),
-    "elu": Activation("elu", elu, elu_prime),
-    "linear": Activation("linear", linear, linear_prime),
-    "softmax": Activation("softmax", softmax, None),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, _sigmoid, _sigmoid_prime),
+    "tanh": Activation("tanh", tanh, tanh_prime, _tanh, _tanh_prime),
+    "relu": Activation("relu", relu, relu_prime, _relu, _relu_prime),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_prime,
+                             partial(_prelu, alpha=LEAKY_ALPHA), partial(_prelu_prime, alpha=LEAKY_ALPHA)),
+    "elu": Activation("elu", elu, elu_prime, _elu, _elu_prime),
+    "linear": Activation("linear", linear, linear_prime, _identity, _ones),
+    "softmax": Activation("softmax", softmax, None, _softmax, None),
 }
 """Activations by name (``leaky_relu`` and ``elu`` with their default alpha)."""
 

@@ -37,7 +37,8 @@ from nnkit._validate import (
     check_probabilities,
     check_same_shape,
 )
-from nnkit.activations import log_softmax, sigmoid, sigmoid_prime
+from nnkit.activations import _log_softmax, _sigmoid, _sigmoid_prime
+from nnkit.concepts import implements
 
 __all__ = [
     "COSTS",
@@ -69,6 +70,76 @@ def _pair(a, y, a_name: str = "a", probs: bool = False, one_hot: bool = False):
     return a, y
 
 
+# --------------------------------------------------------------------------- kernels
+#
+# The one implementation of each cost formula (nnkit.concepts). Kernels trust their input
+# (float arrays of matching shapes, any number of dimensions) and return the cost of every
+# entry ("terms": the cost is their sum over outputs, mean over examples) or the error delta.
+
+
+@implements("quadratic_cost")
+def _quadratic_terms(a, y):
+    r"""Per-entry quadratic cost :math:`\tfrac12 (a - y)^2`."""
+    d = a - y
+    d *= d
+    d *= 0.5
+    return d
+
+
+@implements("mse")
+def _mse(a, y):
+    r"""Mean squared error over every entry, :math:`2 \cdot \operatorname{mean}(\tfrac12 (a-y)^2)`."""
+    return 2.0 * float(_quadratic_terms(a, y).mean())
+
+
+@implements("cross_entropy_cost")
+def _bce_terms(a, y):
+    r"""Per-entry binary cross-entropy :math:`-[y \ln a + (1-y)\ln(1-a)]`, with ``0 ln 0 = 0`` (+inf, no warning, when wrong for sure)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(y > 0, y * np.log(a), 0.0)
+        neg = np.where(y < 1, (1.0 - y) * np.log1p(-a), 0.0)
+    return -(pos + neg)
+
+
+@implements("cross_entropy_cost")
+def _bce_logit_terms(z, y):
+    r"""Per-entry binary cross-entropy of :math:`\sigma(z)` from the logit: :math:`\max(z,0) - yz + \ln(1+e^{-|z|})`."""
+    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+
+
+@implements("log_likelihood_cost")
+def _log_likelihood_terms(a, y):
+    r"""Per-example :math:`-\ln a_{y}` (``y`` one-hot along the last axis); +inf, no warning, where a_y = 0."""
+    with np.errstate(divide="ignore"):
+        return -np.log((a * y).sum(axis=-1))
+
+
+@implements("log_likelihood_cost")
+def _log_likelihood_logit_terms(z, y):
+    r"""Per-example :math:`-\ln \operatorname{softmax}(z)_{y}` from the logits, finite for finite z."""
+    return -(_log_softmax(z) * y).sum(axis=-1)
+
+
+@implements("cross_entropy_delta", "log_likelihood_delta")
+def _output_error(z, a, y, out=None):
+    r"""Per-example output error :math:`\partial C_x/\partial z = a - y` (``z`` unused; ``out`` may be ``a``)."""
+    return np.subtract(a, y, out=out)
+
+
+@implements("quadratic_delta")
+def _quadratic_sigmoid_delta(z, a, y, out=None):
+    r"""Per-example :math:`(a - y)\,\sigma'(z)` for a sigmoid output (``out`` may be ``a``)."""
+    out = np.subtract(a, y, out=out)
+    with np.errstate(over="ignore"):  # cosh(z) = inf for |z| > ~710 gives the exact sigma'(z) = 0
+        out *= _sigmoid_prime(z)
+    return out
+
+
+def _batch_mean(terms, n: int) -> float:
+    """Sum of the per-entry costs divided by the number of examples (``+ 0.0`` turns -0.0 into 0.0)."""
+    return float(terms.sum() / n) + 0.0
+
+
 # --------------------------------------------------------------------------- plain functions
 
 
@@ -91,8 +162,7 @@ def quadratic_cost(a, y):
         ``quadratic_cost = mse * C / 2``.
     """
     a, y = _pair(a, y)
-    d = a - y
-    return float(0.5 * np.einsum("ij,ij->", d, d) / a.shape[0])
+    return _batch_mean(_quadratic_terms(a, y), a.shape[0])
 
 
 def mse(a, y):
@@ -113,8 +183,7 @@ def mse(a, y):
     float
     """
     a, y = _pair(a, y)
-    d = a - y
-    return float(np.einsum("ij,ij->", d, d) / d.size)
+    return _mse(a, y)
 
 
 def binary_cross_entropy(a, y):
@@ -143,10 +212,7 @@ def binary_cross_entropy(a, y):
     """
     a, y = _pair(a, y, probs=True)
     check_probabilities(y, "y")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pos = np.where(y > 0, y * np.log(a), 0.0)
-        neg = np.where(y < 1, (1.0 - y) * np.log1p(-a), 0.0)
-    return float(-(pos.sum() + neg.sum()) / a.shape[0]) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return _batch_mean(_bce_terms(a, y), a.shape[0])
 
 
 def binary_cross_entropy_from_logits(z, y):
@@ -170,8 +236,7 @@ def binary_cross_entropy_from_logits(z, y):
     """
     z, y = _pair(z, y, a_name="z")
     check_probabilities(y, "y")
-    per = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
-    return float(per.sum() / z.shape[0])
+    return _batch_mean(_bce_logit_terms(z, y), z.shape[0])
 
 
 def log_likelihood(a, y):
@@ -195,9 +260,7 @@ def log_likelihood(a, y):
         :func:`softmax_cross_entropy_from_logits`.
     """
     a, y = _pair(a, y, probs=True, one_hot=True)
-    a_y = np.einsum("ij,ij->i", a, y)  # exact: y is one-hot
-    with np.errstate(divide="ignore"):
-        return float(-np.log(a_y).sum() / a.shape[0]) + 0.0
+    return _batch_mean(_log_likelihood_terms(a, y), a.shape[0])
 
 
 def softmax_cross_entropy_from_logits(z, y):
@@ -217,26 +280,42 @@ def softmax_cross_entropy_from_logits(z, y):
     float
     """
     z, y = _pair(z, y, a_name="z", one_hot=True)
-    return float(-np.einsum("ij,ij->", log_softmax(z), y) / z.shape[0]) + 0.0
+    return _batch_mean(_log_likelihood_logit_terms(z, y), z.shape[0])
 
 
 # --------------------------------------------------------------------------- cost objects
 
 
 class _Cost:
-    """Shared parts of the cost objects (Nielsen's ``fn`` / ``delta`` pattern)."""
+    """Shared parts of the cost objects (Nielsen's ``fn`` / ``delta`` pattern).
+
+    A subclass names its validated value functions (``_fn``, ``_fn_from_logits``) and what
+    ``delta`` checks (``_probs``: ``a`` in [0, 1]; ``_one_hot``: ``y`` one-hot).
+    ``delta_kernel(z, a, y, out=None)`` is the unvalidated kernel behind ``delta`` (used by
+    :class:`~nnkit.network.Network`).
+    """
 
     name: str = ""
     output: str = ""
+    _probs = False
+    _one_hot = False
 
-    def fn(self, a, y):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def fn(self, a, y):
+        return self._fn(a, y)
 
-    def delta(self, z, a, y):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def fn_from_logits(self, z, y):
+        return self._fn_from_logits(z, y)
 
-    def fn_from_logits(self, z, y):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def delta(self, z, a, y):
+        z = as_array(z, "z", ndim=2)
+        a, y = _pair(a, y, probs=self._probs, one_hot=self._one_hot)
+        check_same_shape(a, z, "a", "z")
+        return self.delta_kernel(z, a, y)
+
+    @property
+    def delta_kernel(self):
+        """The kernel behind :meth:`delta`: ``a - y`` unless a subclass says otherwise."""
+        return _output_error
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -246,13 +325,6 @@ class _Cost:
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.output))
-
-
-def _delta_args(z, a, y, probs: bool):
-    z = as_array(z, "z", ndim=2)
-    a, y = _pair(a, y, probs=probs)
-    check_same_shape(a, z, "a", "z")
-    return z, a, y
 
 
 class QuadraticCost(_Cost):
@@ -287,18 +359,20 @@ class QuadraticCost(_Cost):
     def __repr__(self) -> str:
         return f"QuadraticCost(output={self.output!r})"
 
+    @property
+    def delta_kernel(self):
+        """``(a - y) sigma'(z)`` for a sigmoid output, ``a - y`` for a linear one."""
+        return _quadratic_sigmoid_delta if self.output == "sigmoid" else _output_error
+
     def fn(self, a, y):
         return quadratic_cost(a, y)
 
-    def delta(self, z, a, y):
-        z, a, y = _delta_args(z, a, y, probs=False)
-        if self.output == "linear":
-            return a - y
-        return (a - y) * sigmoid_prime(z)
-
     def fn_from_logits(self, z, y):
         z = as_array(z, "z", ndim=2)
-        return quadratic_cost(sigmoid(z) if self.output == "sigmoid" else z, y)
+        if self.output == "sigmoid":
+            with np.errstate(over="ignore"):
+                z = _sigmoid(z)
+        return quadratic_cost(z, y)
 
 
 class CrossEntropyCost(_Cost):
@@ -318,16 +392,9 @@ class CrossEntropyCost(_Cost):
 
     name = "cross_entropy"
     output = "sigmoid"
-
-    def fn(self, a, y):
-        return binary_cross_entropy(a, y)
-
-    def delta(self, z, a, y):
-        z, a, y = _delta_args(z, a, y, probs=True)
-        return a - y
-
-    def fn_from_logits(self, z, y):
-        return binary_cross_entropy_from_logits(z, y)
+    _probs = True
+    _fn = staticmethod(binary_cross_entropy)
+    _fn_from_logits = staticmethod(binary_cross_entropy_from_logits)
 
 
 class LogLikelihoodCost(_Cost):
@@ -346,17 +413,10 @@ class LogLikelihoodCost(_Cost):
 
     name = "log_likelihood"
     output = "softmax"
-
-    def fn(self, a, y):
-        return log_likelihood(a, y)
-
-    def delta(self, z, a, y):
-        z, a, y = _delta_args(z, a, y, probs=True)
-        check_one_hot(y, "y")
-        return a - y
-
-    def fn_from_logits(self, z, y):
-        return softmax_cross_entropy_from_logits(z, y)
+    _probs = True
+    _one_hot = True
+    _fn = staticmethod(log_likelihood)
+    _fn_from_logits = staticmethod(softmax_cross_entropy_from_logits)
 
 
 COSTS = {

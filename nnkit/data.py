@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_array, as_generator, check_positive_int
+from ._validate import as_array, as_generator, as_labels, check_positive_int
+from .concepts import implements
 
 __all__ = [
     "MNIST_5K_FILE",
@@ -142,27 +143,14 @@ def one_hot(labels, C: int = 10) -> np.ndarray:
         If ``labels`` is not 1-D, holds non-integers, or a label lies outside ``0 .. C-1``.
     """
     C = check_positive_int(C, "C")
-    if isinstance(labels, (str, bytes)) or labels is None:
-        raise TypeError(f"labels: expected a 1-D array of integer class labels, got {type(labels).__name__}")
-    arr = np.asarray(labels)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"labels: expected integer class labels, got dtype {arr.dtype}")
-    if arr.ndim != 1:
-        hint = " (already one-hot? pass the labels, e.g. Y.argmax(axis=1))" if arr.ndim == 2 else ""
-        raise ValueError(f"labels: expected a 1-D array of shape (N,), got shape {arr.shape}{hint}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        ints = np.rint(arr) if np.isfinite(arr).all() else None
-        if ints is None or not np.array_equal(ints, arr):
-            bad = int(np.argmax(~np.isfinite(arr) | (np.rint(np.nan_to_num(arr)) != arr)))
-            raise ValueError(f"labels: expected whole numbers, got {arr[bad]!r} at index {bad}")
-        arr = ints
-    arr = arr.astype(np.int64, copy=False)
-    out_of_range = (arr < 0) | (arr >= C)
-    if out_of_range.any():
-        bad = int(np.argmax(out_of_range))
-        raise ValueError(f"labels: expected class labels in 0..{C - 1} (C={C}), got {int(arr[bad])} at index {bad}")
-    Y = np.zeros((arr.shape[0], C))
-    Y[np.arange(arr.shape[0]), arr] = 1.0
+    return _one_hot(as_labels(labels, C), C)
+
+
+@implements("one_hot")
+def _one_hot(labels, C):
+    """``Y[i, labels[i]] = 1``, zeros elsewhere: float64 of shape (N, C) from valid int labels (N,)."""
+    Y = np.zeros((labels.shape[0], C))
+    Y[np.arange(labels.shape[0]), labels] = 1.0
     return Y
 
 

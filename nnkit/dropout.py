@@ -14,7 +14,23 @@ import numpy as np
 
 from nnkit._validate import as_array, as_generator, check_probability, check_same_shape
 
+from nnkit.concepts import implements
+
 __all__ = ["dropout_backward", "dropout_forward"]
+
+
+@implements("dropout_forward")
+def _dropout_mask(shape, keep_prob, rng, dtype=np.float64):
+    r"""Inverted-dropout mask: entries :math:`r/p` with :math:`r \sim \mathrm{Bernoulli}(p)`, ``p = keep_prob``."""
+    mask = (rng.random(shape, dtype=dtype) < keep_prob).astype(dtype)
+    mask *= 1.0 / keep_prob
+    return mask
+
+
+@implements("dropout_forward", "dropout_backward")
+def _dropout_apply(x, mask, out=None):
+    r"""``x * mask``: the forward output (x = activations) and the backward pass (x = upstream gradient)."""
+    return np.multiply(x, mask, out=out)
 
 
 def dropout_forward(x, keep_prob, rng, train=True):
@@ -47,11 +63,8 @@ def dropout_forward(x, keep_prob, rng, train=True):
         if rng is not None:
             as_generator(rng)
         return x, None
-    gen = as_generator(rng)
-    mask = gen.random(x.shape, dtype=x.dtype) < keep_prob
-    mask = mask.astype(x.dtype)
-    mask *= 1.0 / keep_prob
-    return x * mask, mask
+    mask = _dropout_mask(x.shape, keep_prob, as_generator(rng), x.dtype)
+    return _dropout_apply(x, mask), mask
 
 
 def dropout_backward(dout, mask):
@@ -73,4 +86,4 @@ def dropout_backward(dout, mask):
         return dout
     mask = as_array(mask, "mask")
     check_same_shape(dout, mask, "dout", "mask")
-    return dout * mask
+    return _dropout_apply(dout, mask)

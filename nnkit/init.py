@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnkit._validate import as_generator, check_positive_int
+from nnkit.concepts import implements
 
 __all__ = [
     "INITIALIZERS",
@@ -33,6 +34,37 @@ __all__ = [
     "xavier_uniform",
     "zeros",
 ]
+
+
+@implements("normal_init")
+def _normal_init(n_in, n_out, g):
+    r"""W ~ N(0, 1) of shape (n_in, n_out), b ~ N(0, 1) of shape (n_out,)."""
+    return g.standard_normal((n_in, n_out)), g.standard_normal(n_out)
+
+
+@implements("scaled_normal_init")
+def _scaled_normal_init(n_in, n_out, g):
+    r"""W ~ N(0, 1/n_in), b ~ N(0, 1)."""
+    return g.standard_normal((n_in, n_out)) / np.sqrt(n_in), g.standard_normal(n_out)
+
+
+@implements("xavier_init")
+def _xavier_normal_init(n_in, n_out, g):
+    r"""W ~ N(0, 2/(n_in + n_out)), b = 0."""
+    return g.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out)), np.zeros(n_out)
+
+
+@implements("xavier_init")
+def _xavier_uniform_init(n_in, n_out, g):
+    r"""W ~ U(-L, L), :math:`L = \sqrt{6/(n_{in}+n_{out})}` (variance 2/(n_in + n_out)), b = 0."""
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return g.uniform(-limit, limit, size=(n_in, n_out)), np.zeros(n_out)
+
+
+@implements("he_init")
+def _he_normal_init(n_in, n_out, g):
+    r"""W ~ N(0, 2/n_in), b = 0."""
+    return g.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in), np.zeros(n_out)
 
 
 def _args(n_in, n_out, rng):
@@ -57,8 +89,7 @@ def large_normal(n_in, n_out, rng):
     W : ndarray, shape (n_in, n_out)
     b : ndarray, shape (n_out,)
     """
-    n_in, n_out, g = _args(n_in, n_out, rng)
-    return g.standard_normal((n_in, n_out)), g.standard_normal(n_out)
+    return _normal_init(*_args(n_in, n_out, rng))
 
 
 def scaled_normal(n_in, n_out, rng):
@@ -70,8 +101,7 @@ def scaled_normal(n_in, n_out, rng):
 
     Parameters and returns as in :func:`large_normal`.
     """
-    n_in, n_out, g = _args(n_in, n_out, rng)
-    return g.standard_normal((n_in, n_out)) / np.sqrt(n_in), g.standard_normal(n_out)
+    return _scaled_normal_init(*_args(n_in, n_out, rng))
 
 
 def zeros(n_in, n_out, rng=None):
@@ -97,8 +127,7 @@ def xavier_normal(n_in, n_out, rng):
 
     Parameters and returns as in :func:`large_normal`.
     """
-    n_in, n_out, g = _args(n_in, n_out, rng)
-    return g.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out)), np.zeros(n_out)
+    return _xavier_normal_init(*_args(n_in, n_out, rng))
 
 
 def xavier_uniform(n_in, n_out, rng):
@@ -109,9 +138,7 @@ def xavier_uniform(n_in, n_out, rng):
 
     Parameters and returns as in :func:`large_normal`.
     """
-    n_in, n_out, g = _args(n_in, n_out, rng)
-    limit = np.sqrt(6.0 / (n_in + n_out))
-    return g.uniform(-limit, limit, size=(n_in, n_out)), np.zeros(n_out)
+    return _xavier_uniform_init(*_args(n_in, n_out, rng))
 
 
 def he_normal(n_in, n_out, rng):
@@ -122,8 +149,7 @@ def he_normal(n_in, n_out, rng):
 
     Parameters and returns as in :func:`large_normal`.
     """
-    n_in, n_out, g = _args(n_in, n_out, rng)
-    return g.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in), np.zeros(n_out)
+    return _he_normal_init(*_args(n_in, n_out, rng))
 
 
 INITIALIZERS = {

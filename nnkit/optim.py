@@ -16,7 +16,23 @@ import numpy as np
 
 from nnkit._validate import as_array, check_nonnegative, check_probability
 
+from nnkit.concepts import implements
+
 __all__ = ["SGD", "Momentum"]
+
+
+@implements("sgd_update")
+def _sgd_update(p, g, eta):
+    r"""In place: :math:`p \leftarrow p - \eta g`."""
+    p -= eta * g
+
+
+@implements("momentum_update")
+def _momentum_update(p, v, g, eta, mu):
+    r"""In place: :math:`v \leftarrow \mu v - \eta g`, then :math:`p \leftarrow p + v`."""
+    v *= mu
+    v -= eta * g
+    p += v
 
 
 def _check_lists(params, grads):
@@ -61,9 +77,12 @@ class SGD:
         params : list of float ndarray
         grads : list of array_like, same shapes as ``params``
         """
-        gs = _check_lists(params, grads)
-        for p, g in zip(params, gs):
-            p -= self.eta * g
+        self.apply(params, _check_lists(params, grads))
+
+    def apply(self, params, grads):
+        """:meth:`step` without validation (``Network.fit`` calls this once per mini-batch)."""
+        for p, g in zip(params, grads):
+            _sgd_update(p, g, self.eta)
 
 
 class Momentum:
@@ -101,14 +120,18 @@ class Momentum:
         call :meth:`reset` to start over with different parameters.
         """
         gs = _check_lists(params, grads)
-        if self.velocities is None:
-            self.velocities = [np.zeros_like(p) for p in params]
-        elif len(self.velocities) != len(params) or any(v.shape != p.shape for v, p in zip(self.velocities, params)):
+        if self.velocities is not None and (
+            len(self.velocities) != len(params) or any(v.shape != p.shape for v, p in zip(self.velocities, params))
+        ):
             raise ValueError(
                 "params: expected the same parameter shapes as in earlier steps "
                 f"{[v.shape for v in self.velocities]}, got {[p.shape for p in params]} (call reset() first)"
             )
-        for p, v, g in zip(params, self.velocities, gs):
-            v *= self.mu
-            v -= self.eta * g
-            p += v
+        self.apply(params, gs)
+
+    def apply(self, params, grads):
+        """:meth:`step` without validation (``Network.fit`` calls this once per mini-batch)."""
+        if self.velocities is None:
+            self.velocities = [np.zeros_like(p) for p in params]
+        for p, v, g in zip(params, self.velocities, grads):
+            _momentum_update(p, v, g, self.eta, self.mu)

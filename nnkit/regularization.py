@@ -25,8 +25,12 @@ from nnkit._validate import (
     check_positive_int,
     check_same_shape,
 )
+from nnkit.concepts import implements
+from nnkit.optim import _sgd_update
 
 __all__ = [
+    "L1",
+    "L2",
     "l1_grad",
     "l1_penalty",
     "l1_update",
@@ -36,6 +40,89 @@ __all__ = [
 ]
 
 
+# --------------------------------------------------------------------------- kernels
+# The one implementation of each formula (nnkit.concepts); inputs trusted (float arrays).
+
+
+@implements("l2_penalty")
+def _l2_penalty(weights, lmbda, n):
+    r""":math:`\frac{\lambda}{2n}\sum_l \lVert W_l\rVert_F^2` for a list of weight matrices."""
+    return float(0.5 * (lmbda / n) * sum(float(np.vdot(w, w)) for w in weights))
+
+
+@implements("l2_gradient")
+def _l2_gradient(W, lmbda, n):
+    r""":math:`\frac{\lambda}{n} W`."""
+    return (lmbda / n) * W
+
+
+@implements("l1_penalty")
+def _l1_penalty(weights, lmbda, n):
+    r""":math:`\frac{\lambda}{n}\sum_l \sum_{ij} |W_{l,ij}|`."""
+    return float((lmbda / n) * sum(float(np.abs(w).sum()) for w in weights))
+
+
+@implements("l1_gradient")
+def _l1_gradient(W, lmbda, n):
+    r""":math:`\frac{\lambda}{n}\operatorname{sign}(W)`, sign(0) = 0."""
+    return (lmbda / n) * np.sign(W)
+
+
+@implements("weight_decay_update")
+def _weight_decay_update(W, grad, eta, lmbda, n):
+    r"""New array :math:`W - \eta(\text{grad} + \frac{\lambda}{n}W) = (1 - \frac{\eta\lambda}{n})W - \eta\,\text{grad}`."""
+    new = W.copy()
+    _sgd_update(new, grad + _l2_gradient(W, lmbda, n), eta)
+    return new
+
+
+@implements("l1_update")
+def _l1_update(W, grad, eta, lmbda, n):
+    r"""New array :math:`W - \eta(\text{grad} + \frac{\lambda}{n}\operatorname{sign}W)`."""
+    new = W.copy()
+    _sgd_update(new, grad + _l1_gradient(W, lmbda, n), eta)
+    return new
+
+
+class L2:
+    r"""L2 regularisation with parameter ``lmbda``: penalty :math:`\frac{\lambda}{2n}\sum w^2`, gradient :math:`\frac{\lambda}{n}W`.
+
+    ``n`` is the training-set size; apply it to weight matrices only (never biases).
+    """
+
+    penalty_kernel = staticmethod(_l2_penalty)
+    gradient_kernel = staticmethod(_l2_gradient)
+
+    def __init__(self, lmbda):
+        self.lmbda = check_nonnegative(lmbda, "lmbda")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lmbda={self.lmbda})"
+
+    def penalty(self, weights, n):
+        """Penalty of a list of weight matrices (float); see :func:`l2_penalty` / :func:`l1_penalty`."""
+        return self.penalty_kernel(_weight_list(weights), self.lmbda, check_positive_int(n, "n"))
+
+    def gradient(self, W, n):
+        """Gradient of the penalty with respect to one weight matrix (an array shaped like ``W``)."""
+        return self.gradient_kernel(as_array(W, "W"), self.lmbda, check_positive_int(n, "n"))
+
+    def add_gradient(self, weights, grads, n):
+        """Add the penalty's gradient to ``grads`` in place (unvalidated; used by ``Network.fit``)."""
+        for W, g in zip(weights, grads):
+            g += self.gradient_kernel(W, self.lmbda, n)
+
+
+class L1(L2):
+    r"""L1 regularisation with parameter ``lmbda``: penalty :math:`\frac{\lambda}{n}\sum |w|`, gradient :math:`\frac{\lambda}{n}\operatorname{sign}W`."""
+
+    penalty_kernel = staticmethod(_l1_penalty)
+    gradient_kernel = staticmethod(_l1_gradient)
+
+
+# --------------------------------------------------------------------------- validated functions
+
+
 def _weight_list(weights) -> list[np.ndarray]:
     if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
         raise TypeError(
@@ -43,12 +130,6 @@ def _weight_list(weights) -> list[np.ndarray]:
             "wrap a single matrix as [W]"
         )
     return [as_array(w, f"weights[{i}]") for i, w in enumerate(weights)]
-
-
-def _scale(lmbda, n) -> float:
-    lmbda = check_nonnegative(lmbda, "lmbda")
-    n = check_positive_int(n, "n")
-    return lmbda / n
 
 
 def l2_penalty(weights, lmbda, n):
@@ -67,9 +148,7 @@ def l2_penalty(weights, lmbda, n):
     -------
     float
     """
-    ws = _weight_list(weights)
-    s = _scale(lmbda, n)
-    return float(0.5 * s * sum(float(np.vdot(w, w)) for w in ws))
+    return L2(lmbda).penalty(weights, n)
 
 
 def l2_grad(W, lmbda, n):
@@ -85,8 +164,7 @@ def l2_grad(W, lmbda, n):
     -------
     ndarray, same shape as ``W``
     """
-    W = as_array(W, "W")
-    return _scale(lmbda, n) * W
+    return L2(lmbda).gradient(W, n)
 
 
 def l1_penalty(weights, lmbda, n):
@@ -94,9 +172,7 @@ def l1_penalty(weights, lmbda, n):
 
     Parameters and return as in :func:`l2_penalty`.
     """
-    ws = _weight_list(weights)
-    s = _scale(lmbda, n)
-    return float(s * sum(float(np.abs(w).sum()) for w in ws))
+    return L1(lmbda).penalty(weights, n)
 
 
 def l1_grad(W, lmbda, n):
@@ -104,8 +180,7 @@ def l1_grad(W, lmbda, n):
 
     Returns an array shaped like ``W``.
     """
-    W = as_array(W, "W")
-    return _scale(lmbda, n) * np.sign(W)
+    return L1(lmbda).gradient(W, n)
 
 
 def _update_args(W, grad, eta, lmbda, n):
@@ -113,7 +188,7 @@ def _update_args(W, grad, eta, lmbda, n):
     grad = as_array(grad, "grad")
     check_same_shape(W, grad, "W", "grad")
     eta = check_nonnegative(eta, "eta")
-    return W, grad, eta, _scale(lmbda, n)
+    return W, grad, eta, check_nonnegative(lmbda, "lmbda"), check_positive_int(n, "n")
 
 
 def weight_decay_update(W, grad, eta, lmbda, n):
@@ -137,8 +212,7 @@ def weight_decay_update(W, grad, eta, lmbda, n):
     ndarray
         The new weights (a new array; ``W`` is not modified).
     """
-    W, grad, eta, s = _update_args(W, grad, eta, lmbda, n)
-    return (1.0 - eta * s) * W - eta * grad
+    return _weight_decay_update(*_update_args(W, grad, eta, lmbda, n))
 
 
 def l1_update(W, grad, eta, lmbda, n):
@@ -149,5 +223,4 @@ def l1_update(W, grad, eta, lmbda, n):
     Same parameters as :func:`weight_decay_update`; returns a new array. The L1 step shrinks
     each weight by a constant amount, the L2 step by an amount proportional to the weight.
     """
-    W, grad, eta, s = _update_args(W, grad, eta, lmbda, n)
-    return W - (eta * s) * np.sign(W) - eta * grad
+    return _l1_update(*_update_args(W, grad, eta, lmbda, n))

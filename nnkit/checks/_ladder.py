@@ -1,91 +1,245 @@
 """Hint ladders: step-by-step feedback on a student's function.
 
 A *ladder* runs the student's function on inputs of growing difficulty and stops at the first
-rung that fails. The usual rungs, in order:
+rung that fails. The usual rungs, in order: **type** (a number, an array, a pair?), **shape**,
+a **tiny case** checkable by hand, **edge cases** (``a`` exactly 0 or 1, ``|z|`` up to 1000,
+a batch of one), and a **gradient** rung (centred finite differences, :mod:`nnkit.gradcheck`).
 
-1. **type**      - does it return the right kind of thing (a number, an array, a pair)?
-2. **shape**     - is the array the shape the docstring promises?
-3. **tiny case** - a hand-checkable example; the message shows the inputs and the answer.
-4. **edge cases** - ``a`` exactly 0 or 1, ``|z|`` up to 1000, a batch of one example, ...
-5. **gradient**  - centred finite differences (:mod:`nnkit.gradcheck`) agree with a derivative.
+Each passed rung prints ``✓ <step>``. The first failing rung raises :class:`CheckFailed` (an
+``AssertionError``, so nbgrader marks the cell failed) whose *report* is the only thing the
+student sees: ``✗ <step>``, the inputs, what was expected, what came back, the first entry
+that differs and one hint. The exception renders itself in IPython (``_render_traceback_``),
+so the notebook, nbgrader's feedback HTML and the Validate dialog show the report and no
+traceback into nnkit's source, and nothing is printed twice.
 
-Each rung prints one line, ``✓ <step>`` or ``✗ <step>``; a failing rung adds what was
-expected, what came back, the inputs and a hint, then raises :class:`CheckFailed` (an
-``AssertionError``) whose message is the whole transcript, so an nbgrader test cell fails and
-the student reads the same text in the traceback. When every rung passes the ladder prints a
-one-line confirmation.
+Hints escalate. ``hint=`` (and each diagnosed mistake) is a string or a tuple of levels,
+``("points at the concept", "more specific", "the formula / code")``. The n-th failure of an
+exercise in this kernel session shows level ``n - 1`` (capped), but the last level of a tuple
+of two or more (the formula) only from the 4th failure on, or once the student calls
+``checks.hint("<exercise id>")``.
 
-Every call of the student's function goes through :meth:`Ladder.call`, which
-
-* runs it inside :func:`~nnkit.checks._trap.forbid_references` (calling a forbidden nnkit
-  reference fails the check, even if the student's code catches the exception),
-* passes *copies* of array arguments and fails if the function modified them in place,
-* turns ``NotImplementedError`` into "``name`` is not implemented yet", and any other
-  exception into a failed rung that names the exception and the inputs.
-
-``hidden=True`` mode (hidden tests): :meth:`Ladder.compare_random` draws inputs at grading
-time from an *unseeded* ``numpy.random.Generator`` (pass ``rng`` only in tests) and compares
-the student's output with the nnkit reference within a stated tolerance.
+Every call of the student's function goes through :meth:`Ladder.call`, which runs it inside
+the reference trap (the exercise's forbidden concepts come from the course manifest through
+the exercise id, see :func:`forbidden_for`), passes *copies* of array arguments and fails if
+the function modified them, turns ``NotImplementedError`` into "not implemented yet" and any
+other exception into a failed rung naming the exception.
 
 Writing a check for a new exercise
 ----------------------------------
-Put it in a chapter module of this package (``nnkit/checks/<topic>.py``) and list the check
-functions in that module's ``__all__``; ``nnkit.checks`` re-exports them automatically. A
-check takes the student's function and ``hidden``/``rng`` keywords::
+Put it in the chapter's module ``nnkit/checks/chNN_topic.py`` and list the check functions in
+its ``__all__``; ``nnkit.checks`` re-exports them. The oracle (expected values) calls the nnkit
+kernel of the formula, outside the trap::
 
     import numpy as np
     from nnkit.checks._ladder import Ladder
-    from nnkit import costs as _ref            # the reference, used OUTSIDE the trap only
-
-    FORBIDDEN = ["nnkit.costs.quadratic_cost", "nnkit.costs.QuadraticCost"]
 
     def quadratic_cost(student, *, hidden=False, rng=None):
-        lad = Ladder("quadratic_cost", student, forbidden=FORBIDDEN, hidden=hidden)
+        lad = Ladder("quadratic_cost", student, hidden=hidden)   # name = the exercise id
         if hidden:
-            lad.compare_random(
-                lambda g: (g.random((5, 3)), g.random((5, 3))),     # draw(rng) -> args
-                _ref.quadratic_cost, reference_name="nnkit.costs.quadratic_cost",
-                rtol=1e-7, atol=1e-12)
+            lad.compare_random(lambda g: (g.random((5, 3)), g.random((5, 3))),
+                               _kernel, reference_name="nnkit.costs.quadratic_cost",
+                               names=("a", "y"), rtol=1e-9, rng=rng)
             return lad.passed()
         a, y = np.array([[0.8]]), np.array([[0.0]])
-        out = lad.call(a, y)
-        c = lad.number(out)                                   # rung: type
+        c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}))          # rung: type
         lad.close(c, 0.32, "tiny case: one example, one output", inputs={"a": a, "y": y},
-                  hint="C = (1/2n) sum_x ||a - y||^2: 0.5 * 0.8**2 = 0.32")
+                  hint=("the cost of one example is half its squared distance to y",
+                        "half of (0.8 - 0)^2",
+                        "C = 1/2 (a - y)^2 = 0.5 * 0.8**2 = 0.32"),
+                  mistakes=[(0.64, "you dropped the 1/2")])
         ...
         lad.passed()
 
 Public API: :class:`Ladder` (``call``, ``ok``, ``fail``, ``check``, ``number``, ``array``,
 ``pair``, ``close``, ``gradient``, ``compare_random``, ``passed``), :class:`CheckFailed`,
-:func:`fmt`.
+:class:`CheckReport` (what a failing rung raises), :func:`fmt`, :func:`hint`,
+:func:`status`, :func:`forbidden_for`.
 """
 
 from __future__ import annotations
 
 import numbers
 import sys
+import textwrap
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
 
 import numpy as np
 
-from ._trap import CheckFailed, ReferenceUsedError, caller_globals, forbid_references
+from . import _trap
+from ._trap import ReferenceUsedError, caller_globals
 
-__all__ = ["Ladder", "CheckFailed", "fmt"]
+__all__ = ["Ladder", "CheckFailed", "CheckReport", "fmt", "hint", "status", "forbidden_for", "reset_session"]
 
 PASS = "✓"
 FAIL = "✗"
+WIDTH = 90          # wrap report lines near this many columns
+LABEL = 16          # "      expected: " - where values start in a report
+FORMULA_AFTER = 3   # the last hint level shows after this many failures (or on checks.hint)
 _NOTHING = object()
 
+Hint = Union[str, Sequence[str], None]
 
-def fmt(x: Any, precision: int = 6) -> str:
-    """Short, readable text for a value in a feedback message (arrays truncated, floats rounded)."""
+
+CheckFailed = _trap.CheckFailed  # the base class (ReferenceUsedError is one too)
+
+
+class CheckReport(CheckFailed):
+    """A check failed. Its message is the failure report (the ✗ rung, expected, got, hint).
+
+    In IPython/Jupyter it renders as that report only (``_render_traceback_``): no traceback
+    into nnkit, so the student reads the diagnosis and never the checker's source.
+    """
+
+    def __init__(self, report: str, exercise: str | None = None):
+        super().__init__(report)
+        self.report = report
+        self.exercise = exercise
+
+    def _render_traceback_(self) -> list[str]:
+        return self.report.splitlines()
+
+
+# --------------------------------------------------------------------------- session state
+@dataclass
+class _Record:
+    """What this kernel session knows about one exercise (for hints and the progress cell)."""
+
+    failures: int = 0
+    visible: bool | None = None      # last visible check: True passed, False failed, None not run
+    hidden: bool | None = None       # last hidden test
+    last_step: str | None = None     # the rung that failed last
+    last_hint: tuple[str, ...] = ()  # its hint levels
+    asked: bool = False              # the student called checks.hint(id)
+    history: list[str] = field(default_factory=list)
+
+
+_SESSION: dict[str, _Record] = {}
+
+
+def _record(exercise: str) -> _Record:
+    return _SESSION.setdefault(exercise, _Record())
+
+
+def reset_session() -> None:
+    """Forget every failure count and result (a kernel restart does the same)."""
+    _SESSION.clear()
+
+
+def status(exercise: str) -> str:
+    """``"passed"``, ``"failed"`` or ``"not run"`` for an exercise in this kernel session.
+
+    Passed means its latest check passed (and its hidden test too, if that ran).
+    """
+    rec = _SESSION.get(exercise)
+    if rec is None or (rec.visible is None and rec.hidden is None):
+        return "not run"
+    if rec.visible is False or rec.hidden is False:
+        return "failed"
+    return "passed"
+
+
+def _levels(h: Hint) -> tuple[str, ...]:
+    if h is None:
+        return ()
+    if isinstance(h, str):
+        return (h,)
+    return tuple(str(x) for x in h if x)
+
+
+def _pick_level(levels: tuple[str, ...], failures: int, asked: bool) -> tuple[str, bool]:
+    """The hint level to show at the ``failures``-th failure, and whether more help is held back."""
+    if not levels:
+        return "", False
+    last = len(levels) - 1
+    if last == 0 or asked or failures > FORMULA_AFTER:
+        return levels[last], False
+    return levels[min(failures - 1, last - 1)], True
+
+
+def hint(exercise: str) -> None:
+    """Show every hint of the rung that failed last for ``exercise``, up to the formula.
+
+    From now on, failures of that exercise show the most specific hint at once.
+    """
+    rec = _record(exercise)
+    rec.asked = True
+    if not rec.last_step:
+        print(f"{exercise}: no failed check yet in this session - run its test cell first.")
+        return
+    lines = [f"Hints for {exercise}, rung \"{rec.last_step}\":"]
+    if not rec.last_hint:
+        lines.append("  (this rung has no hint beyond its report: compare expected and got)")
+    for i, level in enumerate(rec.last_hint, 1):
+        lines.extend(_wrap(f"  {i}. ", level))
+    print("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- where the forbidden list comes from
+def forbidden_for(exercise: str) -> list[str]:
+    """What the trap switches off while ``exercise``'s function runs, read from ``course.yml``.
+
+    Uses ``nnkit.course.manifest.exercise(id)`` (manifest v2: the chapter's forbidden concepts)
+    when it exists; otherwise finds the chapter whose checks module (naming rule:
+    ``01-cost-functions`` -> ``nnkit.checks.ch01_cost_functions``) exports ``exercise`` and
+    returns its ``forbidden`` (or v1 ``forbidden_references``). No manifest: nothing.
+    """
+    try:
+        from nnkit.course import manifest
+    except ImportError:  # pragma: no cover - the course tools are not installed
+        return []
+    lookup = getattr(manifest, "exercise", None)
+    if lookup is not None:
+        try:
+            ex = lookup(exercise)
+        except (KeyError, LookupError, ValueError):
+            ex = None
+        if ex is not None:
+            for owner in (ex, getattr(ex, "chapter", None)):
+                for attr in ("forbidden", "forbidden_concepts", "forbidden_references"):
+                    value = getattr(owner, attr, None) if owner is not None else None
+                    if value is not None:
+                        return list(value)
+    course = _load_course()
+    if course is None:
+        return []
+    for chapter in course.chapters:
+        module = sys.modules.get(_checks_module(chapter.id))
+        if module is not None and exercise in getattr(module, "__all__", ()):
+            return list(getattr(chapter, "forbidden", None) or getattr(chapter, "forbidden_references", ()))
+    return []
+
+
+def _checks_module(chapter_id: str) -> str:
+    """Naming rule (contract 1): ``03-activations`` -> ``nnkit.checks.ch03_activations``."""
+    return "nnkit.checks.ch" + chapter_id.replace("-", "_")
+
+
+def _load_course():
+    """The course manifest: found from the working directory, else next to the nnkit package."""
+    from pathlib import Path
+
+    from nnkit.course import manifest
+
+    for root in (None, Path(__file__).resolve().parents[2]):
+        try:
+            return manifest.load_course(root)
+        except Exception:  # noqa: BLE001 - no manifest here: try the next place
+            continue
+    return None
+
+
+# --------------------------------------------------------------------------- formatting
+def fmt(x: Any, precision: int = 6, width: int = WIDTH - LABEL) -> str:
+    """Short, readable text for a value in a report (arrays truncated to corners, floats rounded)."""
     if isinstance(x, np.ndarray):
+        kw = dict(threshold=20, edgeitems=2, separator=", ", max_line_width=width)
         if x.dtype.kind in "fc":
-            return np.array2string(x, precision=precision, threshold=24, edgeitems=3, separator=", ",
-                                   suppress_small=False, max_line_width=100)
-        return np.array2string(x, threshold=24, edgeitems=3, separator=", ", max_line_width=100)
+            kw.update(precision=precision, suppress_small=False)
+        head = f"shape {x.shape}, corners:\n" if x.size > 20 else ""
+        return head + np.array2string(x, **kw)
     if isinstance(x, (bool, np.bool_)):
         return repr(bool(x))
     if isinstance(x, numbers.Integral):
@@ -103,6 +257,33 @@ def fmt(x: Any, precision: int = 6) -> str:
     return text if len(text) < 200 else text[:197] + "..."
 
 
+def _wrap(label: str, text: str, indent: int | None = None) -> list[str]:
+    """``label`` + ``text``; prose wrapped near :data:`WIDTH`, multi-line values indented under it."""
+    pad = " " * (len(label) if indent is None else indent)
+    out: list[str] = []
+    for i, line in enumerate(str(text).splitlines() or [""]):
+        first = label if i == 0 else pad
+        if len(first) + len(line) <= WIDTH or line.lstrip().startswith("["):
+            out.append(first + line)
+        else:
+            out.extend(textwrap.wrap(line, WIDTH, initial_indent=first, subsequent_indent=pad,
+                                     break_on_hyphens=False) or [first])
+    return out
+
+
+def _inputs(inputs: Mapping[str, Any]) -> list[str]:
+    """The ``inputs:`` lines: on one line if short, else one input per line, arrays aligned."""
+    shown = {k: (v if isinstance(v, str) else fmt(v, width=WIDTH - LABEL - len(k) - 3)) for k, v in inputs.items()}
+    one_line = ", ".join(f"{k} = {v}" for k, v in shown.items())
+    if "\n" not in one_line and LABEL - 2 + len(one_line) <= WIDTH:
+        return ["    inputs:   " + one_line]
+    lines: list[str] = []
+    for i, (k, v) in enumerate(shown.items()):
+        label = ("    inputs:   " if i == 0 else " " * (LABEL - 2)) + f"{k} = "
+        lines += _wrap(label, v)
+    return lines
+
+
 def _kind(x: Any) -> str:
     """Describe what came back, for 'got:' lines."""
     if x is None:
@@ -114,11 +295,64 @@ def _kind(x: Any) -> str:
     return type(x).__name__
 
 
-def _agrees(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
-    """Elementwise ``|got - expected| <= atol + rtol*|expected|``; infinities must match exactly."""
+def _bad_mask(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """Entries outside ``|got - expected| <= atol + rtol*|expected|`` (infinities must match)."""
     with np.errstate(invalid="ignore"):
-        ok = np.where(np.isfinite(expected), np.abs(got - expected) <= atol + rtol * np.abs(expected), got == expected)
-    return bool(np.all(ok))
+        ok = np.where(np.isfinite(expected), np.abs(got - expected) <= atol + rtol * np.abs(expected),
+                      got == expected)
+    return ~ok
+
+
+def _agrees(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    return not bool(np.any(_bad_mask(got, expected, rtol, atol)))
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str | None:
+    """``2 of 6 entries, first at [i, j]: expected x, got y (off by d)`` (None if they agree)."""
+    bad = _bad_mask(got, expected, rtol, atol)
+    if not bad.any():
+        return None
+    idx = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
+    e, g = float(expected[idx]), float(got[idx])
+    text = f"expected {fmt(e)}, got {fmt(g)}"
+    if np.isfinite(e) and np.isfinite(g):
+        text += f" (off by {abs(g - e):.3g}"
+        if abs(g - e) <= 1e-4 * max(1.0, abs(e)):
+            allowed = atol + rtol * abs(e)
+            text += f"; the check allows {allowed:.1g}" if allowed > 0 else "; it must be exact"
+        text += ")"
+    if bad.size > 1:
+        text = f"{int(bad.sum())} of {bad.size} entries, first at [{', '.join(map(str, idx))}]: " + text
+    return text
+
+
+def _tiny(g: np.ndarray, e: np.ndarray) -> bool:
+    """A scalar answer that is close but not within tolerance (worth showing how close)."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.isfinite(g)) and np.all(np.abs(g - e) <= 1e-4 * np.maximum(1.0, np.abs(e))))
+
+
+def _student_frames(exc: BaseException, limit: int = 3) -> str:
+    """The last frames of ``exc``'s traceback outside nnkit (the student's cells), formatted briefly."""
+    import os
+    import traceback
+
+    library = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.dirname(os.__file__),
+               sys.prefix, sys.base_prefix, sys.exec_prefix}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not any(os.path.abspath(f.filename).startswith(d + os.sep) for d in library)
+              and "site-packages" not in f.filename and not f.filename.startswith("<nnkit")]
+    lines = []
+    for f in frames[-limit:]:
+        src = (f.line or "").strip()
+        lines.append(f"in {f.name}, line {f.lineno}: {src}" if src else f"in {f.name}, line {f.lineno}")
+    return "\n".join(lines)
+
+
+def _matches(got: np.ndarray, wrong: np.ndarray, rtol: float, atol: float) -> bool:
+    """``got`` equals a known wrong answer (nan where it has nan counts as equal)."""
+    both_nan = np.isnan(got) & np.isnan(wrong)
+    return bool(np.all(both_nan | ~_bad_mask(got, wrong, rtol, atol)))
 
 
 def _copy_arg(x):
@@ -126,31 +360,29 @@ def _copy_arg(x):
 
 
 class Ladder:
-    """A hint ladder for one student function. See the module docstring for the workflow.
+    """A hint ladder for one exercise. See the module docstring for the workflow.
 
     Parameters
     ----------
     name : str
-        The exercise's function name as the student knows it (``"quadratic_cost"``).
+        The exercise id = the student's function name (``"quadratic_cost"``). The trap's
+        forbidden concepts come from the manifest entry of this exercise (:func:`forbidden_for`).
     student : callable
         The student's function. Anything not callable fails at once with a hint.
-    forbidden : iterable of str
-        Dotted nnkit names trapped during every call (see :func:`forbid_references`).
+    hidden : bool
+        Hidden-test mode: a shorter header; use :meth:`compare_random`.
     namespace : dict or list of dicts, optional
         Extra globals to scan for aliases of the forbidden references. The student function's
         ``__globals__`` and the caller's globals (the notebook) are always scanned.
-    hidden : bool
-        Hidden-test mode: a shorter header; use :meth:`compare_random`.
     stream : file-like, optional
-        Where to print (default: ``sys.stdout`` at print time).
+        Where the ✓ lines go (default: ``sys.stdout`` at print time).
     """
 
-    def __init__(self, name: str, student: Callable, *, forbidden: Iterable[str] = (),
-                 namespace: Mapping | Sequence[Mapping] | None = None, hidden: bool = False,
-                 stream=None):
+    def __init__(self, name: str, student: Callable, *, hidden: bool = False,
+                 namespace: Mapping | Sequence[Mapping] | None = None, stream=None):
         self.name = name
         self.student = student
-        self.forbidden = list(forbidden)
+        self.forbidden = forbidden_for(name)
         self.hidden = hidden
         self.stream = stream
         self.lines: list[str] = []
@@ -167,7 +399,7 @@ class Ladder:
         if caller is not None:
             spaces.append(caller)
         self.namespaces = spaces
-        self._emit(f"{'Hidden tests' if hidden else 'Checking'} {name}:")
+        self._emit(f"{'Hidden tests of' if hidden else 'Checking'} {name}:")
         if not callable(student):
             self.fail(
                 "is a function",
@@ -189,25 +421,46 @@ class Ladder:
         self.n_passed += 1
         self._emit(f"  {PASS} {step}")
 
-    def fail(self, step: str, *, expected: Any = _NOTHING, got: Any = _NOTHING, hint: str | None = None,
-             inputs: Mapping[str, Any] | None = None, tolerance: str | None = None,
-             cause: BaseException | None = None):
-        """Print a failed rung with its details and raise :class:`CheckFailed` (never returns).
+    def fail(self, step: str, *, expected: Any = _NOTHING, got: Any = _NOTHING, hint: Hint = None,
+             inputs: Mapping[str, Any] | None = None, difference: str | None = None,
+             cause: BaseException | None = None, tolerance: str | None = None, warned: str | None = None):
+        """Raise :class:`CheckFailed` whose report is this failed rung (never returns).
 
         ``expected``/``got`` may be values (formatted with :func:`fmt`) or ready-made strings.
+        ``hint`` is a string or a tuple of escalating levels (see the module docstring).
+        ``difference`` is a line naming the first entry that differs. ``tolerance`` is shown
+        only where a small difference matters (``close`` puts it into the difference line).
+        The report is not printed: the exception shows it (once).
         """
-        self._emit(f"  {FAIL} {step}")
+        rec = _record(self.name)
+        rec.failures += 1
+        levels = _levels(hint)
+        shown, held_back = _pick_level(levels, rec.failures, rec.asked)
+        rec.last_step, rec.last_hint = step, levels
+        if self.hidden:
+            rec.hidden = False
+        else:
+            rec.visible = False
+        report = [f"{FAIL} {self.name}: {step}"]
+        if self.n_passed:
+            report[0] += f"   (after {self.n_passed} passed check{'s' if self.n_passed != 1 else ''})"
         if inputs:
-            self._emit("      inputs:   " + ", ".join(f"{k} = {fmt(v)}" for k, v in inputs.items()))
+            report += _inputs(inputs)
         if expected is not _NOTHING:
-            self._emit("      expected: " + (expected if isinstance(expected, str) else fmt(expected)))
+            report += _wrap("    expected: ", expected if isinstance(expected, str) else fmt(expected))
         if got is not _NOTHING:
-            self._emit("      got:      " + (got if isinstance(got, str) else fmt(got)))
+            report += _wrap("    got:      ", got if isinstance(got, str) else fmt(got))
+        if difference:
+            report += _wrap("    differs:  ", difference)
+        if warned:
+            report += _wrap("    numpy warned: ", warned)
         if tolerance:
-            self._emit("      tolerance: " + tolerance)
-        if hint:
-            self._emit("      hint:     " + hint)
-        raise CheckFailed("\n".join(self.lines)) from cause
+            report += _wrap("    tolerance: ", tolerance)
+        if shown:
+            report += _wrap("    hint:     ", shown)
+        if held_back:
+            report += _wrap("    ", f"more help: checks.hint(\"{self.name}\")")
+        raise CheckReport("\n".join(report), exercise=self.name) from cause
 
     def check(self, condition: bool, step: str, **details) -> None:
         """A generic rung: ``ok(step)`` if ``condition`` else ``fail(step, **details)``."""
@@ -228,27 +481,31 @@ class Ladder:
         copies = [_copy_arg(a) for a in args]
         kw_copies = {k: _copy_arg(v) for k, v in kwargs.items()}
         self.last_warnings = []
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                with forbid_references(self.forbidden, self.namespaces, student=self.name) as trap:
+        error: BaseException | None = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with _trap.forbid_references(self.forbidden, self.namespaces, student=self.name) as trap:
+                try:
                     result = self.student(*copies, **kw_copies)
-            # Recorded, not re-emitted: they only matter if the result is wrong, and then
-            # close() quotes them in the hint (e.g. "overflow encountered in exp").
-            self.last_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
-        except ReferenceUsedError as exc:
-            self.fail("uses its own code (not the nnkit reference)", got=f"a call to {exc.dotted}",
-                      hint=str(exc), cause=None)
-        except NotImplementedError as exc:
+                except Exception as exc:  # the student's code raised: reported below, outside the trap
+                    error = exc
+        # Recorded, not re-emitted: they only matter if the result is wrong, and then
+        # close() quotes them in the hint (e.g. "overflow encountered in exp").
+        self.last_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
+        if isinstance(error, ReferenceUsedError):
+            self.fail("uses its own code (not the nnkit reference)", got=f"a call to {error.dotted}",
+                      hint=str(error))
+        if isinstance(error, NotImplementedError):
             self.fail("is implemented", got="NotImplementedError",
                       hint=f"{self.name} is not implemented yet: replace the `raise NotImplementedError()` "
-                           f"line with your code and run that cell again", cause=exc)
-        except CheckFailed:
-            raise
-        except Exception as exc:  # the student's bug: report it as a failed rung
-            self.fail("runs without an error", inputs=shown, got=f"{type(exc).__name__}: {exc}",
-                      hint="read the error above the arrow in the traceback (the last frames are your code)",
-                      cause=exc)
+                           f"line with your code and run that cell again", cause=error)
+        if isinstance(error, CheckFailed):  # e.g. the student called a check inside their function
+            raise error
+        if error is not None:  # the student's bug: report it as a failed rung
+            where = _student_frames(error)
+            self.fail("runs without an error", inputs=shown, got=f"{type(error).__name__}: {error}",
+                      hint=("the error was raised in your code, here:\n" + where) if where
+                      else "the error was raised while your function ran")
         if trap.triggered:
             self.fail("uses its own code (not the nnkit reference)", got=f"a call to {trap.triggered[0]}",
                       hint=str(ReferenceUsedError(trap.triggered[0], self.name)))
@@ -302,44 +559,52 @@ class Ladder:
         self.ok(step or f"returns a pair {label}")
         return tuple(out)
 
-    def close(self, got: Any, expected: Any, step: str, *, hint: str | None = None,
+    def close(self, got: Any, expected: Any, step: str, *, hint: Hint = None,
               inputs: Mapping[str, Any] | None = None, rtol: float = 1e-7, atol: float = 1e-12,
-              nonfinite_hint: str | None = None,
-              mistakes: Sequence[tuple[Any, str]] = ()) -> None:
+              nonfinite_hint: Hint = None, near_hint: Hint = None,
+              mistakes: Sequence[tuple[Any, Hint]] = ()) -> None:
         """Rung *value*: ``got`` equals ``expected`` within ``|got-expected| <= atol + rtol*|expected|``.
 
-        NaN or inf where a finite number was expected gets its own message (``nonfinite_hint``,
-        or a default about overflow and ``0 * ln 0``), listing numpy warnings the call raised.
-        Infinities in ``expected`` must be matched exactly (same sign).
+        What the report says, first match wins:
 
-        ``mistakes`` is a list of ``(wrong_value, hint)`` pairs: the answers that typical
-        mistakes produce on these inputs. When ``got`` matches one of them (same tolerance),
-        its hint is shown instead of the generic ``hint`` - a diagnosis, not just "wrong".
+        1. ``mistakes``, a list of ``(wrong_value, hint)``: the answers typical mistakes give on
+           these inputs. When ``got`` matches one (same tolerance; nan matches nan), its hint is
+           the diagnosis.
+        2. NaN or inf where a finite number was expected: ``nonfinite_hint`` (or a default about
+           overflow and ``0 * ln 0``), with the numpy warnings the call raised.
+        3. ``near_hint`` when ``got`` is close (within 1e-4, relative) but not within tolerance:
+           the signature of clipping or an added epsilon.
+        4. ``hint``.
+
+        Infinities in ``expected`` must be matched exactly (same sign). Arrays get the first
+        entry that differs; a tiny scalar difference is quantified.
         """
         try:
             g = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
             self.fail(step, inputs=inputs, expected=expected, got=_kind(got), hint="return numbers (a float or a numpy array)")
         e = np.asarray(expected, dtype=float)
-        tol = f"|got - expected| <= {atol:g} + {rtol:g} * |expected|"
         if g.shape != e.shape:
             self.fail(step, inputs=inputs, expected=f"shape {e.shape}: {fmt(e)}", got=f"shape {g.shape}: {fmt(g)}",
                       hint=hint)
-        bad_nonfinite = ~np.isfinite(g) & np.isfinite(e)
-        if bad_nonfinite.any():
-            warned = f" (numpy warned: {'; '.join(sorted(set(self.last_warnings)))})" if self.last_warnings else ""
-            default = ("got nan/inf where the answer is a finite number" + warned + ": look for exp() of a "
-                       "large number, 0 * log(0), or division by sigma(z)(1 - sigma(z)) when it is 0")
-            self.fail(step, inputs=inputs, expected=expected,
-                      got=got, hint=(nonfinite_hint + warned) if nonfinite_hint else default)
-        if not _agrees(g, e, rtol, atol):
-            for wrong, why in mistakes:
-                w = np.asarray(wrong, dtype=float)
-                if w.shape == g.shape and _agrees(g, w, rtol, atol):
-                    hint = why
-                    break
-            self.fail(step, inputs=inputs, expected=expected, got=got, tolerance=tol, hint=hint)
-        self.ok(step)
+        if _agrees(g, e, rtol, atol):
+            self.ok(step)
+            return
+        for wrong, why in mistakes:
+            w = np.asarray(wrong, dtype=float)
+            if w.shape == g.shape and _matches(g, w, rtol, atol):
+                self.fail(step, inputs=inputs, expected=expected, got=got, hint=why,
+                          difference=_first_difference(g, e, rtol, atol) if e.size > 1 else None)
+        if (~np.isfinite(g) & np.isfinite(e)).any():
+            warned = "; ".join(sorted(set(self.last_warnings)))
+            default = ("got nan/inf where the answer is a finite number: look for exp() of a large number, "
+                       "0 * log(0), or a division by something that is 0 here")
+            self.fail(step, inputs=inputs, expected=expected, got=got, hint=nonfinite_hint or default,
+                      difference=(_first_difference(g, e, rtol, atol) if e.size > 1 else None),
+                      tolerance=None, warned=warned or None)
+        self.fail(step, inputs=inputs, expected=expected, got=got,
+                  hint=near_hint if (near_hint and _tiny(g, e)) else hint,
+                  difference=_first_difference(g, e, rtol, atol) if e.size > 1 or _tiny(g, e) else None)
 
     def gradient(self, f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray, step: str, *,
                  hint: str | None = None, tol: float = 1e-6, h: float = 1e-5,
@@ -361,7 +626,8 @@ class Ladder:
         err = float(gradcheck.rel_error(analytic, numeric))
         if not err < tol:
             self.fail(step, inputs=inputs, expected=f"finite differences {fmt(numeric)}", got=analytic,
-                      tolerance=f"relative error {err:.2e} should be < {tol:g}", hint=hint)
+                      difference=f"relative error {err:.1e} (a right derivative stays below {tol:g})",
+                      hint=hint)
         self.ok(f"{step} (relative error {err:.1e})")
         return err
 
@@ -423,7 +689,8 @@ class Ladder:
                 self.fail(step, inputs=shown, expected=f"shape {e.shape}", got=f"shape {g.shape}",
                           hint="compare the shapes your function returns with its docstring")
             if not _agrees(g, e, rtol, atol):
-                self.fail(step, inputs=shown, expected=expected, got=got, tolerance=tol,
+                self.fail(step, inputs=shown, expected=expected, got=got,
+                          difference=_first_difference(g, e, rtol, atol),
                           hint=f"your function disagrees with {reference_name} on these inputs")
         extra = f" {label}" if label else ""
         self.ok(f"{trials} random inputs{extra} agree with {reference_name} ({tol})")
@@ -433,5 +700,9 @@ class Ladder:
         if message is None:
             message = (f"{self.name} passed the hidden tests." if self.hidden
                        else f"{self.name} passed all {self.n_passed} checks.")
-        text = message
-        self._emit(f"{PASS} {text}")
+        rec = _record(self.name)
+        if self.hidden:
+            rec.hidden = True
+        else:
+            rec.visible = True
+        self._emit(f"{PASS} {message}")

@@ -20,6 +20,14 @@ What gets trapped, for each dotted name such as ``"nnkit.costs.quadratic_cost"``
   (``fn``, ``delta``, ...) and ``__call__``: instances made before or during the call, and
   helpers like ``get_cost("cross_entropy")`` that return instances, all hit the trap.
 
+**Concepts** (manifest v2). A chapter forbids *concepts* (``softmax``), not names. Each concept
+has one kernel in nnkit (``@nnkit.concepts.implements("softmax")``), which the public function,
+the classes' methods, ``Network``, the widgets and the checks' oracles all call. So
+:func:`forbid_concepts` swaps the ``__code__`` of every kernel of the forbidden concepts
+(``nnkit.concepts.functions(concept)``): every route that reaches the formula hits the trap,
+private kernels, in-place kernels, cost methods and callables kept in dicts included.
+:func:`forbid_references` accepts both: a dotted name is a reference, a bare name a concept.
+
 The context manager yields a :class:`Trap` whose ``triggered`` list records every reference
 that was called, so a check can fail the student even if their code swallowed the exception
 (``try: ... except Exception: ...``).
@@ -44,7 +52,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ReferenceUsedError", "Trap", "forbid_references", "resolve"]
+__all__ = ["ReferenceUsedError", "Trap", "forbid_concepts", "forbid_references", "resolve", "exempt", "kernels_of"]
 
 
 class CheckFailed(AssertionError):
@@ -58,11 +66,13 @@ class CheckFailed(AssertionError):
 class ReferenceUsedError(CheckFailed):
     """Raised by a trap: the student's function called an nnkit reference it should replace."""
 
-    def __init__(self, dotted: str, student: str | None = None):
+    def __init__(self, dotted: str, student: str | None = None, concept: str | None = None):
         self.dotted = dotted
+        self.concept = concept
         who = f"{student} " if student else "your function "
+        what = f" (nnkit's own {concept}, which this chapter asks you to write)" if concept else ""
         super().__init__(
-            f"{who}looks like it calls {dotted}; write it yourself "
+            f"{who}looks like it calls {dotted}{what}; write it yourself "
             f"(the nnkit reference is switched off while your function is checked - use numpy, "
             f"and the functions the exercise allows, e.g. nnkit.activations.sigmoid)"
         )
@@ -95,6 +105,10 @@ def resolve(dotted: str) -> tuple[Any, str, Any]:
             raise ValueError(f"forbidden reference {dotted!r}: {owner!r} has no attribute {name!r}")
         owner = getattr(owner, name)
     attr = parts[-1]
+    if inspect.isclass(owner):  # a method may be inherited: trap it on this class only
+        for klass in owner.__mro__:
+            if attr in vars(klass):
+                return owner, attr, vars(klass)[attr]
     if not hasattr(owner, "__dict__") or attr not in vars(owner):
         raise ValueError(f"forbidden reference {dotted!r}: {owner!r} has no attribute {attr!r}")
     return owner, attr, vars(owner)[attr]
@@ -118,21 +132,74 @@ class Trap:
     names: list[str]
     student: str | None = None
     triggered: list[str] = field(default_factory=list)
+    concepts: list[str] = field(default_factory=list)  # concept of each kernel call, in order
 
 
 _ACTIVE: list[Trap] = []  # stack of active traps (nesting is allowed)
+_SUSPENDED = [0]  # > 0 while an exempt() callable runs: traps call the original instead
+_ORIGINALS: dict[str, Any] = {}  # trap key -> a copy of the original function (for exempt calls)
 
 
-def _fire(dotted: str):
-    """Called by every trap: record the call on the innermost active Trap, then raise."""
+def _entry_point(default: str) -> str:
+    """Dotted name of the nnkit function the student's code called (the outermost nnkit frame).
+
+    The walk starts at the trap and stops at the first frame outside nnkit (the student) or in
+    the checking machinery (``nnkit.checks._*``); a trapped kernel's own frame is ``default``.
+    """
+    frame = inspect.currentframe()
+    try:
+        f = frame.f_back.f_back if frame and frame.f_back else None  # skip _fire
+        entry = None
+        while f is not None:
+            mod = f.f_globals.get("__name__", "")
+            if mod.startswith("nnkit.checks._") or not (mod == "nnkit" or mod.startswith("nnkit.")):
+                break
+            if f.f_code.co_filename.startswith("<nnkit trap"):
+                entry = default
+            else:
+                entry = f"{mod}.{getattr(f.f_code, 'co_qualname', f.f_code.co_name)}"
+            f = f.f_back
+        return entry or default
+    finally:
+        del frame
+
+
+def _fire(dotted: str, args: tuple = (), kwargs: dict | None = None, concept: str | None = None):
+    """Called by every trap: record the call on the innermost active Trap, then raise.
+
+    Inside :func:`exempt` (a callable the check itself hands to the student) the original
+    function runs instead.
+    """
+    if _SUSPENDED[0] and dotted in _ORIGINALS:
+        return _ORIGINALS[dotted](*args, **(kwargs or {}))
+    shown = _entry_point(dotted) if concept else dotted
     student = None
     if _ACTIVE:
-        _ACTIVE[-1].triggered.append(dotted)
+        _ACTIVE[-1].triggered.append(shown)
+        if concept:
+            _ACTIVE[-1].concepts.append(concept)
         student = _ACTIVE[-1].student
-    raise ReferenceUsedError(dotted, student)
+    raise ReferenceUsedError(shown, student, concept)
 
 
-def _trap_function(dotted: str, template=None) -> types.FunctionType:
+def exempt(fn):
+    """Wrap ``fn`` (e.g. the ``delta`` a check passes to the student) so that it may use trapped
+    kernels: while it runs, every trap calls the original function.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def run_untrapped(*args, **kwargs):
+        _SUSPENDED[0] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _SUSPENDED[0] -= 1
+
+    return run_untrapped
+
+
+def _trap_function(dotted: str, template=None, concept: str | None = None) -> types.FunctionType:
     """A fresh function that calls :func:`_fire` with ``dotted`` baked in as a constant.
 
     It carries the name and docstring of ``template`` so tracebacks and ``help`` stay readable.
@@ -141,7 +208,7 @@ def _trap_function(dotted: str, template=None) -> types.FunctionType:
     src = (
         "def _nnkit_trap(*args, **kwargs):\n"
         "    from nnkit.checks._trap import _fire\n"
-        f"    _fire({dotted!r})\n"
+        f"    return _fire({dotted!r}, args, kwargs, {concept!r})\n"
     )
     ns: dict[str, Any] = {}
     exec(compile(src, f"<nnkit trap for {dotted}>", "exec"), {"__name__": "nnkit.checks._trap"}, ns)
@@ -221,10 +288,26 @@ def _callables_of_class(cls) -> dict[str, tuple[Any, bool]]:
     return out
 
 
-def _swap_code(patcher: _Patcher, fn, dotted: str) -> None:
+def _copy_function(fn: types.FunctionType) -> types.FunctionType:
+    """An independent function with ``fn``'s current code (what an exempt call runs)."""
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    twin.__kwdefaults__ = fn.__kwdefaults__
+    twin.__dict__.update(fn.__dict__)
+    return twin
+
+
+def _swap_code(patcher: _Patcher, fn, dotted: str, concept: str | None = None) -> bool:
     """Replace the body of a plain Python function by the trap (only if it has no closure)."""
     if isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars:
-        patcher.setcode(fn, _trap_function(dotted).__code__)
+        if not fn.__code__.co_filename.startswith("<nnkit trap"):  # nested traps: keep the real one
+            _ORIGINALS.setdefault(dotted, _copy_function(fn))
+        code = _trap_function(dotted, concept=concept).__code__
+        names = {"co_name": fn.__code__.co_name}
+        if hasattr(code, "co_qualname"):
+            names["co_qualname"] = fn.__code__.co_qualname
+        patcher.setcode(fn, code.replace(**names))
+        return True
+    return False
 
 
 def _wrap_like(raw, trap):
@@ -269,6 +352,80 @@ def caller_globals(skip_prefixes: tuple[str, ...] = ("nnkit.checks",)) -> dict |
         del frame
 
 
+def _registry():
+    """The concept registry, :mod:`nnkit.concepts` (complete after ``load_all()``)."""
+    from nnkit import concepts
+
+    concepts.load_all()
+    return concepts
+
+
+def kernels_of(concepts: Iterable[str], registry=None) -> list[tuple[str, Any]]:
+    """``(concept, kernel)`` for every kernel of ``concepts`` (``ValueError`` on an unknown concept)."""
+    concepts = list(concepts)
+    if not concepts:
+        return []
+    reg = registry if registry is not None else _registry()
+    unknown = sorted(set(concepts) - set(reg.known()))
+    if unknown:
+        raise ValueError(f"forbidden concept(s) {unknown} are not registered in nnkit.concepts; "
+                         f"known: {sorted(reg.known())}")
+    out, seen = [], set()
+    for concept in concepts:
+        for fn in reg.functions(concept):
+            if id(fn) not in seen:
+                seen.add(id(fn))
+                out.append((concept, fn))
+    return out
+
+
+def _dotted(fn) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', getattr(fn, '__name__', '?'))}"
+
+
+@contextlib.contextmanager
+def forbid_concepts(
+    what: str | Iterable[str],
+    namespace: Mapping | Iterable[Mapping] | None = None,
+    *,
+    student: str | None = None,
+    references: Iterable[str] = (),
+    registry=None,
+) -> Iterator[Trap]:
+    """Within the block, every nnkit kernel of the forbidden concepts raises :class:`ReferenceUsedError`.
+
+    Parameters
+    ----------
+    what : str or iterable of str
+        An exercise id (a ``str``): its chapter's ``forbidden`` concepts are read from the
+        manifest (:func:`nnkit.course.manifest.exercise`). Or the concept names themselves
+        (a list/tuple/set, e.g. ``["softmax", "logsumexp"]``).
+    namespace : dict or list of dicts, optional
+        Globals to scan for aliases (see :func:`forbid_references`).
+    student : str, optional
+        Name used in messages (default: the exercise id when ``what`` is one).
+    references : iterable of str
+        Extra dotted names to trap as well (rarely needed: kernels cover every route).
+    registry : optional
+        Stand-in for :mod:`nnkit.concepts` (``functions(concept)``, ``known()``), for tests.
+
+    Yields
+    ------
+    Trap
+        ``trap.triggered`` names what the student called (the nnkit entry point), and
+        ``trap.concepts`` which forbidden concept it reached.
+    """
+    if isinstance(what, str):
+        from nnkit.course.manifest import exercise
+
+        concepts = list(exercise(what).forbidden)
+        student = student or what
+    else:
+        concepts = list(what)
+    with _forbid(list(references), concepts, namespace, student, registry) as trap:
+        yield trap
+
+
 @contextlib.contextmanager
 def forbid_references(
     names: Iterable[str],
@@ -284,7 +441,8 @@ def forbid_references(
         Dotted names, e.g. ``["nnkit.costs.quadratic_cost", "nnkit.costs.CrossEntropyCost"]``.
         Functions, classes (their public methods and ``__call__`` are trapped) and single
         methods (``"nnkit.costs.QuadraticCost.delta"``) are accepted. A name that does not
-        exist raises ``ValueError`` (no silent typos).
+        exist raises ``ValueError`` (no silent typos). A name without a dot is a *concept*
+        (``"softmax"``): all its kernels are trapped (see :func:`forbid_concepts`).
     namespace : dict or list of dicts, optional
         Globals to search for aliases of the references, by identity. Pass the notebook's
         ``globals()``; :class:`~nnkit.checks._ladder.Ladder` passes the student function's
@@ -305,33 +463,63 @@ def forbid_references(
     on its own :class:`Trap`.
     """
     names = list(names)
+    dotted = [n for n in names if isinstance(n, str) and "." in n]
+    concepts = [n for n in names if not (isinstance(n, str) and "." in n)]
+    with _forbid(dotted, concepts, namespace, student, None) as trap:
+        yield trap
+
+
+@contextlib.contextmanager
+def _forbid(names: list[str], concepts: list[str], namespace, student, registry) -> Iterator[Trap]:
     spaces = _namespaces(namespace)
     main = sys.modules.get("__main__")
     if main is not None and id(vars(main)) not in {id(s) for s in spaces}:
         spaces.append(vars(main))
 
     # Resolve everything before touching anything: a bad name must not leave half a trap behind.
-    resolved = [(dotted, *resolve(dotted)) for dotted in names]
+    for n in concepts:
+        if not isinstance(n, str) or not n:
+            raise ValueError(f"forbidden concept: expected a name like 'softmax', got {n!r}")
+    resolved = [(d, *resolve(d)) for d in names]
+    kernels = kernels_of(concepts, registry)
 
     patcher = _Patcher()
-    trap = Trap(names=names, student=student)
-    by_identity: dict[int, tuple[Any, str]] = {}  # id(original object) -> (original, dotted)
+    trap = Trap(names=[*names, *concepts], student=student)
+    by_identity: dict[int, tuple[Any, str, str | None]] = {}  # id(original) -> (original, dotted, concept)
+    inherited: dict[int, list[tuple[type, Any, str]]] = {}  # id(base method) -> (class, method, dotted)
     _ACTIVE.append(trap)
     try:
+        for concept, fn in kernels:
+            label = _dotted(fn)
+            target = _underlying(fn)
+            by_identity.setdefault(id(target), (target, label, concept))
+            if not _swap_code(patcher, target, label, concept):
+                # A kernel with a closure (or not a plain function): replace it where it lives.
+                module = sys.modules.get(getattr(target, "__module__", ""), None)
+                name = getattr(target, "__name__", None)
+                if module is not None and name and vars(module).get(name) is fn:
+                    _ORIGINALS.setdefault(label, target)
+                    patcher.setattr(module, name, _trap_function(label, target, concept))
         for dotted, owner, attr, raw in resolved:
             obj = _underlying(raw)
             if inspect.isclass(obj):
-                by_identity[id(obj)] = (obj, dotted)  # aliases of the class itself
+                by_identity[id(obj)] = (obj, dotted, None)  # aliases of the class itself
                 for mname, (mraw, own) in _callables_of_class(obj).items():
                     mdotted = f"{dotted}.{mname}"
                     mfn = _underlying(mraw)
                     if own:  # inherited methods are only shadowed (siblings keep the original)
-                        by_identity.setdefault(id(mfn), (mfn, mdotted))
-                        _swap_code(patcher, mfn, mdotted)
+                        by_identity.setdefault(id(mfn), (mfn, mdotted, None))
+                        if id(mfn) not in {id(k) for _, k in kernels}:
+                            _swap_code(patcher, mfn, mdotted)
+                    else:  # bound methods of this class's instances made earlier
+                        inherited.setdefault(id(mfn), []).append((obj, mfn, mdotted))
+                    _ORIGINALS.setdefault(mdotted, mfn)
                     patcher.setattr(obj, mname, _wrap_like(mraw, _trap_function(mdotted, mfn)))
                 continue  # the class object stays in place (isinstance checks keep working)
-            by_identity.setdefault(id(obj), (obj, dotted))
-            _swap_code(patcher, obj, dotted)
+            by_identity.setdefault(id(obj), (obj, dotted, None))
+            if id(obj) not in {id(k) for _, k in kernels}:
+                _swap_code(patcher, obj, dotted)
+            _ORIGINALS.setdefault(dotted, obj)
             patcher.setattr(owner, attr, _wrap_like(raw, _trap_function(dotted, obj)))
 
         # Aliases in the namespaces, found by identity (never by name: the student's own
@@ -341,16 +529,18 @@ def forbid_references(
                 target = value
                 if isinstance(value, types.MethodType):
                     target = value.__func__
-                try:
-                    hit = by_identity.get(id(target))
-                except TypeError:  # pragma: no cover - unhashable id is impossible, be safe
-                    hit = None
+                hit = by_identity.get(id(target))
+                if hit is None and isinstance(value, types.MethodType):
+                    for cls, mfn, mdotted in inherited.get(id(target), ()):
+                        if mfn is target and isinstance(value.__self__, cls):
+                            hit = (mfn, mdotted, None)
+                            break
                 if hit is None or hit[0] is not target:
                     continue
-                original, dotted = hit
+                original, dotted, concept = hit
                 if inspect.isclass(original):
                     continue  # its methods are trapped; keep the class usable for isinstance
-                patcher.setitem(ns, key, _trap_function(dotted, original))
+                patcher.setitem(ns, key, _trap_function(dotted, original, concept))
         yield trap
     finally:
         try:

@@ -1,15 +1,18 @@
-"""Read and validate ``course.yml``, the course manifest.
+"""Read and validate ``course.yml``, the course manifest (format v2).
 
-This module is the one reader of the manifest: the build, the checks, the grader,
-the mutant runner and the browser tests all call :func:`load_course` and use the
-paths it computes, so the layout is spelled out in exactly one place::
+This module is the one reader of the manifest: the build, ``nnkit verify``, the grader, the
+mutant harness, the trap in a student's kernel, the audit test and the browser tests all call
+:func:`load_course` (or :func:`exercise` at run time) and use the names and paths it derives,
+so a chapter is declared in exactly one place. From the chapter id ``NN-topic`` everything
+else follows by rule::
 
-    course.yml
-    nbgrader_config.py
-    solutions/<chapter-id>/<notebook>.py      jupytext percent source (the one file authors edit)
-    solutions/<chapter-id>/<notebook>.ipynb   paired, executed notebook (nbgrader "source")
-    chapters/<chapter-id>/<notebook>.ipynb    student release (nbgrader "release"), generated
-    tests/mutants/<chapter-id>.yml            wrong answers that the graded tests must catch
+    course.yml                                chapter entry (this format)
+    solutions/NN-topic/<notebook>.py          jupytext percent source (the one file authors edit)
+    solutions/NN-topic/<notebook>.ipynb       paired, executed notebook (nbgrader "source")
+    chapters/NN-topic/<notebook>.ipynb        student release (nbgrader "release"), generated
+    nnkit/checks/chNN_topic.py                its checks (``Chapter.checks_module``)
+    nnkit/widgets/chNN_topic.py               its widgets (``Chapter.widgets_module``)
+    tests/mutants/NN-topic.yml                wrong answers the graded tests must catch
 
 The manifest format::
 
@@ -17,43 +20,74 @@ The manifest format::
       id: nnkit-how-networks-learn
       title: How neural networks learn
     chapters:
-      - id: 01-cost-functions              # = nbgrader assignment id = folder name
-        title: Cost functions
-        notebooks: [cost_functions]        # notebook names, without extension
-        objectives: [..., ...]             # what a student can do afterwards
-        minutes: 90                        # expected working time
-        points: 12                         # autograded + manually graded points
-        forbidden_references:              # nnkit names the students write themselves
-          - nnkit.costs.quadratic_cost
+      - id: 03-activations                  # = nbgrader assignment id = folder name
+        title: Activation functions
+        notebooks: [activations]            # notebook names, without extension
+        objectives: [..., ...]              # what a student can do afterwards
+        minutes: 90                         # expected working time
+        forbidden: [tanh, leaky_relu]       # CONCEPTS students write themselves (nnkit.concepts)
+        exercises:                          # in notebook order
+          - {id: tanh_from_sigmoid, points: 2}
+          - {id: why_first_layer_slowest, points: 2, manual: true}   # a written answer
 
-Every problem is reported as a :class:`ManifestError` whose message names the
-file, the entry and what was expected.
+An exercise id is the student's function name, the grade_id of its solution cell and the
+name of its check ``nnkit.checks.<id>``; its graded test cell is ``test_<id>``. Ids are unique
+across the course. The chapter total is the sum of its exercises' points. Unknown keys are
+errors; every problem is a :class:`ManifestError` naming the file, the entry and what was
+expected.
+
+At run time (inside a student's kernel, or nbgrader's, whose working folder is anywhere)
+:func:`exercise` finds the manifest without a course folder: see :func:`runtime_course` for
+the search order (``$NNKIT_COURSE``, then ``nnkit/course/course.yml``, which is a symlink to
+the repository's ``course.yml`` and a real file in a built wheel).
+
+Example
+-------
+>>> from nnkit.course.manifest import exercise, load_course
+>>> ex = exercise("softmax")                      # doctest: +SKIP
+>>> ex.chapter.id, ex.points, ex.chapter.forbidden  # doctest: +SKIP
+('02-softmax', 3, ('softmax', 'logsumexp', 'log_softmax', ...))
+>>> load_course().chapter("02-softmax").checks_module  # doctest: +SKIP
+'nnkit.checks.ch02_softmax'
 """
 
 from __future__ import annotations
 
+import contextlib
+import keyword
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
 MANIFEST_NAME = "course.yml"
+ENV_VAR = "NNKIT_COURSE"
+"""Environment variable: path of a ``course.yml`` (or its folder) for :func:`runtime_course`."""
 
 _CHAPTER_ID = re.compile(r"^[0-9]{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NOTEBOOK_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_DOTTED = re.compile(r"^nnkit(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-_COURSE_KEYS = {"id", "title"}
-_CHAPTER_KEYS = {"id", "title", "notebooks", "objectives", "minutes", "points", "forbidden_references"}
 _TOP_KEYS = {"course", "chapters"}
+_COURSE_KEYS = {"id", "title"}
+_CHAPTER_KEYS = {"id", "title", "notebooks", "objectives", "minutes", "forbidden", "exercises"}
+_EXERCISE_KEYS = {"id", "points", "manual"}
+_EXERCISE_REQUIRED = {"id", "points"}
+_RENAMED = {"points": "the chapter total is the sum of its exercises' points: remove 'points'",
+            "forbidden_references": "manifest v2 lists concept names under 'forbidden' (see nnkit.concepts)"}
 
 
 class ManifestError(ValueError):
     """``course.yml`` is missing, unreadable or does not describe a valid course."""
+
+
+def module_slug(chapter_id: str) -> str:
+    """``"03-activations"`` -> ``"ch03_activations"`` (the name of its checks and widget modules)."""
+    return "ch" + chapter_id.replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -84,17 +118,74 @@ class NotebookPaths:
 
 
 @dataclass(frozen=True)
+class Exercise:
+    """One graded exercise of a chapter.
+
+    Attributes
+    ----------
+    id : str
+        The student's function name = grade_id of its solution cell = ``nnkit.checks.<id>``.
+    points : int or float
+        What it is worth (the graded test cell ``test_<id>``, or the written answer's cell).
+    manual : bool
+        A written answer (markdown cell ``<id>``, graded by hand); it has no check.
+    chapter : Chapter
+        The chapter it belongs to (so ``exercise(id).chapter.forbidden`` works).
+    """
+
+    id: str
+    points: float
+    manual: bool = False
+    chapter: "Chapter" = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    @property
+    def test_id(self) -> str | None:
+        """grade_id of the graded test cell (``test_<id>``); ``None`` for a written answer."""
+        return None if self.manual else f"test_{self.id}"
+
+    @property
+    def forbidden(self) -> tuple[str, ...]:
+        """The concepts the student must not call while this exercise is checked (the chapter's)."""
+        return self.chapter.forbidden
+
+
+@dataclass(frozen=True)
 class Chapter:
-    """One chapter of the course (one nbgrader assignment)."""
+    """One chapter of the course (one nbgrader assignment); names follow from ``id``."""
 
     id: str
     title: str
     notebooks: tuple[str, ...]
     objectives: tuple[str, ...]
     minutes: int
-    points: float
-    forbidden_references: tuple[str, ...]
+    forbidden: tuple[str, ...]
+    exercises: tuple[Exercise, ...]
     root: Path
+
+    @property
+    def points(self) -> float:
+        """Chapter total: the sum of its exercises' points."""
+        return sum(e.points for e in self.exercises)
+
+    @property
+    def graded_exercises(self) -> tuple[Exercise, ...]:
+        """The exercises with a check (``manual: true`` ones left out), in notebook order."""
+        return tuple(e for e in self.exercises if not e.manual)
+
+    @property
+    def slug(self) -> str:
+        """``ch03_activations`` for ``03-activations``."""
+        return module_slug(self.id)
+
+    @property
+    def checks_module(self) -> str:
+        """``nnkit.checks.chNN_topic``: the chapter's checks (one per graded exercise)."""
+        return f"nnkit.checks.{self.slug}"
+
+    @property
+    def widgets_module(self) -> str:
+        """``nnkit.widgets.chNN_topic``: the chapter's explorers."""
+        return f"nnkit.widgets.{self.slug}"
 
     @property
     def source_dir(self) -> Path:
@@ -110,6 +201,22 @@ class Chapter:
     def mutants_file(self) -> Path:
         """``tests/mutants/<id>.yml``."""
         return self.root / "tests" / "mutants" / f"{self.id}.yml"
+
+    @property
+    def checks_file(self) -> Path:
+        """``nnkit/checks/chNN_topic.py``."""
+        return self.root / "nnkit" / "checks" / f"{self.slug}.py"
+
+    @property
+    def widgets_file(self) -> Path:
+        """``nnkit/widgets/chNN_topic.py``."""
+        return self.root / "nnkit" / "widgets" / f"{self.slug}.py"
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for e in self.exercises:
+            if e.id == exercise_id:
+                return e
+        raise KeyError(f"chapter {self.id!r} has no exercise {exercise_id!r}; it has {[e.id for e in self.exercises]}")
 
     def notebook(self, name: str) -> NotebookPaths:
         """Paths of notebook ``name`` (with or without ``.ipynb``)."""
@@ -162,12 +269,24 @@ class Course:
     def chapter_ids(self) -> list[str]:
         return [c.id for c in self.chapters]
 
+    @property
+    def exercises(self) -> list[Exercise]:
+        """Every exercise of every chapter, in course order."""
+        return [e for c in self.chapters for e in c.exercises]
+
     def chapter(self, chapter_id: str) -> Chapter:
         """The chapter called ``chapter_id``; ``KeyError`` listing the known ids otherwise."""
         for c in self.chapters:
             if c.id == chapter_id:
                 return c
         raise KeyError(f"no chapter {chapter_id!r} in {self.manifest_path}; known: {self.chapter_ids}")
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """The exercise called ``exercise_id`` (its ``.chapter`` is set); ``KeyError`` otherwise."""
+        for e in self.exercises:
+            if e.id == exercise_id:
+                return e
+        raise KeyError(f"no exercise {exercise_id!r} in {self.manifest_path}; known: {[e.id for e in self.exercises]}")
 
     def select(self, chapter_ids: list[str] | None) -> list[Chapter]:
         """The chapters named in ``chapter_ids`` (all of them for ``None``), in manifest order."""
@@ -192,7 +311,8 @@ def load_course(root: str | os.PathLike | None = None) -> Course:
     Parameters
     ----------
     root : path-like, optional
-        Folder that holds ``course.yml``. ``None`` searches upwards from the current directory.
+        Folder that holds ``course.yml`` (or the file itself). ``None`` searches upwards from
+        the current directory.
 
     Returns
     -------
@@ -204,8 +324,15 @@ def load_course(root: str | os.PathLike | None = None) -> Course:
     ManifestError
         If the file is missing, is not YAML, or an entry has the wrong type or value.
     """
-    root = find_root() if root is None else Path(root).resolve()
-    path = root / MANIFEST_NAME
+    if root is None:
+        root = find_root()
+    root = Path(root)
+    if root.name == MANIFEST_NAME and root.is_file():
+        path = root
+        root = root.resolve().parent  # a symlinked course.yml belongs to the folder it points into
+    else:
+        root = root.resolve()
+        path = root / MANIFEST_NAME
     if not path.is_file():
         raise ManifestError(f"{path}: file not found")
     try:
@@ -230,12 +357,23 @@ def parse_course(data: Any, root: Path, where: str = MANIFEST_NAME) -> Course:
         raise ManifestError(f"{where}: chapters: expected a non-empty list, got {chapters_data!r}")
     chapters = []
     for i, entry in enumerate(chapters_data):
-        chapters.append(_parse_chapter(entry, root, f"{where}: chapters[{i}]"))
+        chapters.append(_parse_chapter(entry, Path(root), f"{where}: chapters[{i}]"))
     ids = [c.id for c in chapters]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ManifestError(f"{where}: chapters: duplicate chapter ids {dupes}")
-    return Course(id=course_id, title=title, chapters=tuple(chapters), root=root)
+    slugs = [c.slug for c in chapters]
+    dupes = sorted({s for s in slugs if slugs.count(s) > 1})
+    if dupes:
+        raise ManifestError(f"{where}: chapters: two chapters map to the same module name {dupes}")
+    owners: dict[str, str] = {}
+    for c in chapters:
+        for e in c.exercises:
+            if e.id in owners:
+                raise ManifestError(f"{where}: exercise id {e.id!r} is used by chapters {owners[e.id]} and {c.id}; "
+                                    f"exercise ids are unique across the course (they name nnkit.checks.<id>)")
+            owners[e.id] = c.id
+    return Course(id=course_id, title=title, chapters=tuple(chapters), root=Path(root))
 
 
 def _parse_chapter(entry: Any, root: Path, where: str) -> Chapter:
@@ -247,16 +385,42 @@ def _parse_chapter(entry: Any, root: Path, where: str) -> Chapter:
     notebooks = _string_list(entry["notebooks"], f"{where}.notebooks", _NOTEBOOK_NAME,
                              "a notebook name without extension, e.g. 'cost_functions'")
     objectives = _string_list(entry["objectives"], f"{where}.objectives")
-    forbidden = _string_list(entry["forbidden_references"], f"{where}.forbidden_references", _DOTTED,
-                             "a dotted nnkit name, e.g. 'nnkit.costs.quadratic_cost'", allow_empty=True)
+    forbidden = _string_list(entry["forbidden"], f"{where}.forbidden", _IDENTIFIER,
+                             "a concept name of nnkit.concepts (lowercase snake_case, e.g. 'softmax'), "
+                             "not a dotted name", allow_empty=True)
     minutes = entry["minutes"]
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise ManifestError(f"{where}.minutes: expected a positive whole number of minutes, got {minutes!r}")
+    raw = entry["exercises"]
+    if not isinstance(raw, list) or not raw:
+        raise ManifestError(f"{where}.exercises: expected a non-empty list of {{id, points[, manual]}}, got {raw!r}")
+    exercises = [_parse_exercise(e, f"{where}.exercises[{i}]") for i, e in enumerate(raw)]
+    ids = [e.id for e in exercises]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ManifestError(f"{where}.exercises: duplicate exercise ids {dupes}")
+    chapter = Chapter(id=cid, title=title, notebooks=notebooks, objectives=objectives, minutes=minutes,
+                      forbidden=forbidden, exercises=tuple(exercises), root=root)
+    for e in exercises:
+        object.__setattr__(e, "chapter", chapter)
+    return chapter
+
+
+def _parse_exercise(entry: Any, where: str) -> Exercise:
+    _expect_mapping(entry, where)
+    _expect_keys(entry, _EXERCISE_REQUIRED, _EXERCISE_KEYS, where)
+    eid = _string(entry["id"], f"{where}.id", _IDENTIFIER, "the student's function name (lowercase snake_case)")
+    where = f"{where} ({eid})"
+    if keyword.iskeyword(eid) or eid.startswith("test_"):
+        raise ManifestError(f"{where}.id: {eid!r} cannot be an exercise id (a Python keyword, or the "
+                            f"'test_' prefix that names graded test cells)")
     points = entry["points"]
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
         raise ManifestError(f"{where}.points: expected a positive number, got {points!r}")
-    return Chapter(id=cid, title=title, notebooks=notebooks, objectives=objectives, minutes=minutes,
-                   points=float(points), forbidden_references=forbidden, root=root)
+    manual = entry.get("manual", False)
+    if not isinstance(manual, bool):
+        raise ManifestError(f"{where}.manual: expected true or false, got {manual!r}")
+    return Exercise(id=eid, points=points, manual=manual)
 
 
 def _expect_mapping(value: Any, where: str) -> None:
@@ -265,12 +429,14 @@ def _expect_mapping(value: Any, where: str) -> None:
 
 
 def _expect_keys(value: dict, required: set[str], allowed: set[str], where: str) -> None:
-    missing = sorted(required - set(value))
     unknown = sorted(set(value) - allowed)
+    if unknown:
+        notes = "; ".join(_RENAMED[k] for k in unknown if k in _RENAMED)
+        raise ManifestError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}"
+                            + (f" ({notes})" if notes else ""))
+    missing = sorted(required - set(value))
     if missing:
         raise ManifestError(f"{where}: missing key(s) {missing}")
-    if unknown:
-        raise ManifestError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
 
 
 def _string(value: Any, where: str, pattern: re.Pattern | None = None, hint: str = "") -> str:
@@ -290,3 +456,61 @@ def _string_list(value: Any, where: str, pattern: re.Pattern | None = None, hint
     if dupes:
         raise ManifestError(f"{where}: duplicate entries {dupes}")
     return items
+
+
+# --------------------------------------------------------------------------- run time
+_PACKAGED = Path(__file__).parent / MANIFEST_NAME
+_RUNTIME: dict[str, Course] = {}
+_OVERRIDE: list[Course] = []
+
+
+def runtime_manifest_path() -> Path:
+    """Where :func:`runtime_course` reads the manifest from, in this order:
+
+    1. ``$NNKIT_COURSE`` (a ``course.yml`` or the folder holding it): set it where the course
+       tree is not next to the nnkit package (a grading sandbox that mounts a copy).
+    2. ``nnkit/course/course.yml``, package data: in the repository it is a symlink to the
+       top-level ``course.yml`` (the one file), so the editable install reads the real manifest
+       wherever the kernel's working folder is (``work/``, nbgrader's temporary course). A wheel
+       built from the repository (``pip install .``) copies the file into the package.
+    3. ``course.yml`` in the current folder or a parent (:func:`find_root`).
+    """
+    env = os.environ.get(ENV_VAR)
+    if env:
+        p = Path(env)
+        return p if p.name == MANIFEST_NAME else p / MANIFEST_NAME
+    if _PACKAGED.is_file():
+        return _PACKAGED
+    return find_root() / MANIFEST_NAME
+
+
+def runtime_course() -> Course:
+    """The course a running check belongs to (cached per manifest path; see :func:`runtime_manifest_path`)."""
+    if _OVERRIDE:
+        return _OVERRIDE[-1]
+    path = runtime_manifest_path()
+    key = str(path)
+    if key not in _RUNTIME:
+        _RUNTIME[key] = load_course(path)
+    return _RUNTIME[key]
+
+
+@contextlib.contextmanager
+def use_course(course: Course | str | os.PathLike) -> Iterator[Course]:
+    """Make :func:`exercise` and :func:`runtime_course` answer from ``course`` inside the block (tests)."""
+    if not isinstance(course, Course):
+        course = load_course(course)
+    _OVERRIDE.append(course)
+    try:
+        yield course
+    finally:
+        _OVERRIDE.remove(course)
+
+
+def exercise(exercise_id: str) -> Exercise:
+    """The exercise ``exercise_id`` of the running course, with its chapter (for the checks).
+
+    ``exercise("softmax").forbidden`` are the concepts trapped while the student's ``softmax``
+    runs. Raises ``KeyError`` naming the known exercises if there is no such exercise.
+    """
+    return runtime_course().exercise(exercise_id)

@@ -51,7 +51,7 @@ from nnkit.activations import sigmoid, sigmoid_prime
 from nnkit.data import load_mnist_5k, one_hot
 from nnkit.network import Network
 from nnkit.widgets import slowdown_explorer
-from nnkit.widgets.slowdown import simulate
+from nnkit.widgets.ch01_cost_functions import simulate
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -132,8 +132,6 @@ plt.show()
 def quadratic_cost(a, y):
     """Quadratic cost of a batch, averaged over the examples.
 
-    C = 1/(2n) * sum over examples x of ||a_x - y_x||^2
-
     Parameters
     ----------
     a : ndarray, shape (n, C)
@@ -144,7 +142,8 @@ def quadratic_cost(a, y):
     Returns
     -------
     float
-        Summed over the C outputs, averaged over the n examples.
+        One number: each example's cost summed over its C outputs, then the mean over the n
+        examples (over rows, not over all n * C entries).
     """
     ### BEGIN SOLUTION
     n = a.shape[0]
@@ -213,9 +212,10 @@ plt.show()
 
 # %% nbgrader={"grade": false, "grade_id": "quadratic_delta", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def quadratic_delta(z, a, y):
-    """Output error of the quadratic cost for sigmoid outputs, one row per example.
+    """Output error delta = dC_x/dz of the quadratic cost for sigmoid outputs, one row per example.
 
-    delta = dC_x/dz = (a - y) * sigma'(z)      (elementwise)
+    The derivative of one example's cost C_x with respect to the weighted input z (not with
+    respect to the output a). Finite for saturated neurons: at |z| = 1000 a tiny number, not nan.
 
     Parameters
     ----------
@@ -237,7 +237,7 @@ def quadratic_delta(z, a, y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_quadratic_delta", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Check that quadratic_delta returns (a - y) * sigma'(z) per example."""
+"""Check that quadratic_delta returns dC_x/dz per example, finite for saturated neurons."""
 checks.quadratic_delta(quadratic_delta)
 ### BEGIN HIDDEN TESTS
 checks.quadratic_delta(quadratic_delta, hidden=True)
@@ -329,7 +329,7 @@ def epochs_until_below(w, b, eta, delta, threshold, max_epochs):
     threshold : float
         Stop as soon as sigmoid(w + b) < threshold.
     max_epochs : int
-        Give up after this many steps.
+        At most this many steps are taken.
 
     Returns
     -------
@@ -396,13 +396,15 @@ for name, (w, b) in STARTS.items():
 # your code must treat it as 0 (numpy alone gives `nan`): for example, use `np.where` to put 0
 # wherever the factor in front of a logarithm is 0.
 #
-# **Exercise 5.** Write `cross_entropy_cost(a, y)`.
+# **Exercise 5.** Write `cross_entropy_cost(a, y)`. The check wants the exact cost: no
+# clipping of `a` to $[\epsilon, 1 - \epsilon]$ and no `+ 1e-12` inside a logarithm. Such a
+# patch avoids the `nan` but changes the answer: a perfect output would cost about
+# $10^{-12}$ instead of 0, and a valid output of $10^{-200}$ (target 1) would cost
+# $-\ln 10^{-12}$ instead of its true $-\ln 10^{-200}$. Deal with $0 \ln 0$ where it happens.
 
 # %% nbgrader={"grade": false, "grade_id": "cross_entropy_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def cross_entropy_cost(a, y):
     """Binary cross-entropy of a batch of sigmoid outputs, averaged over the examples.
-
-    C = -1/n * sum over examples x, outputs j of [y ln a + (1 - y) ln(1 - a)]
 
     Parameters
     ----------
@@ -414,7 +416,9 @@ def cross_entropy_cost(a, y):
     Returns
     -------
     float
-        Summed over the C outputs, averaged over the n examples. A term 0 * ln(0) counts as 0.
+        Summed over the C outputs, averaged over the n examples. Exact: a term 0 * ln(0)
+        counts as 0 (its limit), so a == y at exactly 0 or 1 costs exactly 0; a is not
+        clipped and no epsilon is added inside a log.
     """
     ### BEGIN SOLUTION
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -467,9 +471,10 @@ for target in (0.0, 1.0):
 
 # %% nbgrader={"grade": false, "grade_id": "cross_entropy_delta", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def cross_entropy_delta(z, a, y):
-    """Output error of the binary cross-entropy for sigmoid outputs, one row per example.
+    """Output error delta = dC_x/dz of the binary cross-entropy for sigmoid outputs, one row per example.
 
-    delta = dC_x/dz = a - y      (the sigma'(z) of the chain rule cancels)
+    The derivative of one example's cost C_x with respect to the weighted input z (not with
+    respect to the output a). Finite for saturated neurons, also when they are completely wrong.
 
     Parameters
     ----------
@@ -491,7 +496,7 @@ def cross_entropy_delta(z, a, y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy_delta", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Check that cross_entropy_delta returns a - y per example."""
+"""Check that cross_entropy_delta returns dC_x/dz per example, finite for saturated neurons."""
 checks.cross_entropy_delta(cross_entropy_delta)
 ### BEGIN HIDDEN TESTS
 checks.cross_entropy_delta(cross_entropy_delta, hidden=True)
@@ -585,18 +590,28 @@ for y_ in (0.0, 1.0, 0.3):
 # ## 6. Explore
 #
 # Move the sliders: the starting $w$ and $b$, the learning rate, and the cost. The faint curve
-# is the other cost. Once your functions pass their checks, the widget also trains the neuron
-# with **your** `quadratic_delta`/`cross_entropy_delta` and draws your curve dashed on top
-# ("not implemented yet" until then).
+# is the other cost. The right panel shows the cause: the size of the gradient
+# $|\partial C/\partial b| = |\partial C/\partial w| = |\delta|$ at every epoch of the run, on
+# a log scale, with $\sigma'(z)$ dotted. With the quadratic cost the gradient is
+# $a\,\sigma'(z)$, so while the neuron is saturated it is as small as $\sigma'(z)$; with the
+# cross-entropy it is $a$, as large as the mistake.
+#
+# The widget looks for **your** `quadratic_cost`/`quadratic_delta` and
+# `cross_entropy_cost`/`cross_entropy_delta` each time it redraws: as soon as they work it
+# trains the neuron with them and draws your curves dashed on top ("not implemented yet"
+# until then). You do not need to re-run this cell after finishing an exercise; move a slider.
 #
 # Things to try: how large must $w + b$ be before the quadratic plateau lasts 300 epochs? Does a
 # larger $\eta$ rescue the quadratic cost? What happens with a very negative start (the output
 # already near the target)?
+#
+# *If the widget shows "Error displaying widget: model not found", the kernel that drew it is
+# gone (restarted, or the notebook was reopened): run this cell again.*
 
-# %% tags=["uses-stubs"]
+# %%
 slowdown_explorer(student={
-    "quadratic": (quadratic_cost, quadratic_delta),
-    "cross_entropy": (cross_entropy_cost, cross_entropy_delta),
+    "quadratic": ("quadratic_cost", "quadratic_delta"),
+    "cross_entropy": ("cross_entropy_cost", "cross_entropy_delta"),
 })
 
 # %% [markdown]
@@ -661,24 +676,36 @@ print(f"quadratic cost {quadratic_cost(a_fit, y_reg):.4f}, MSE {mse_fit:.4f}, "
 # Does any of this matter in a real network? We train a 784-30-10 network (sigmoid neurons,
 # 784 pixels in, 10 outputs, one per digit) on 3,000 real MNIST digits and measure the accuracy on
 # 1,000 held-out validation digits after every epoch, once with each cost. We use the
-# reference `Network` from nnkit here (you will build the pieces in later chapters).
+# reference `Network` from nnkit here: building a whole network is not this chapter's topic.
 #
 # To make saturation likely, the weights start the way early networks did: drawn from a
-# standard normal distribution, $N(0, 1)$. With 784 inputs that makes many weighted inputs
-# large, so many output neurons start saturated. (Chapter 06 is about better starting weights;
-# the second pair of runs already uses one: $N(0, 1/n_{\text{in}})$, with $n_{\text{in}}$ the
-# number of inputs of the layer.) The next cell prints how many outputs start saturated with
-# each choice.
+# standard normal distribution, $N(0, 1)$. A hidden neuron adds up 784 weighted pixels, so its
+# weighted input $z$ is typically several units large: most **hidden** neurons start
+# saturated. The outputs, which see only the 30 hidden neurons, start saturated less often.
+# The cross-entropy removes the $\sigma'(z)$ factor of the **output** layer only; the saturated
+# hidden neurons still pass their small $\sigma'(z)$ into every gradient below the output, with
+# either cost. (The second pair of runs uses a better start, $N(0, 1/n_{\text{in}})$ with
+# $n_{\text{in}}$ the number of inputs of the layer, which keeps $z$ near 1 whatever the size
+# of the layer.) The next cell prints, for each start, the typical size of a hidden neuron's
+# $z$ and how many hidden neurons and outputs start saturated.
 
 # %% tags=["nbval-check-output"]
 digits = load_mnist_5k(rng=0)
 Y_train, Y_val = one_hot(digits.y_train), one_hot(digits.y_val)
 print(f"training images {digits.X_train.shape}, validation images {digits.X_val.shape}")
 
+
+def saturated(a):
+    """Fraction of the activations below 0.02 or above 0.98 (sigma'(z) < 0.02)."""
+    return np.mean((a < 0.02) | (a > 0.98))
+
+
 for init, label in (("large_normal", "N(0, 1)     "), ("scaled_normal", "N(0, 1/n_in)")):
-    start_out = Network([784, 30, 10], cost="quadratic", init=init, rng=1).feedforward(digits.X_train)
-    print(f"{label} start: {np.mean((start_out < 0.02) | (start_out > 0.98)):.0%} of the outputs "
-          f"are saturated (below 0.02 or above 0.98)")
+    net0 = Network([784, 30, 10], cost="quadratic", init=init, rng=1)
+    z_hidden = digits.X_train @ net0.weights[0] + net0.biases[0]
+    print(f"{label} start: median |z| of a hidden neuron {np.median(np.abs(z_hidden)):.1f}; saturated: "
+          f"{saturated(sigmoid(z_hidden)):.0%} of the hidden activations, "
+          f"{saturated(net0.feedforward(digits.X_train)):.0%} of the outputs")
 
 # %%
 EXPERIMENTS = [(init, cost) for init in ("large_normal", "scaled_normal") for cost in ("quadratic", "cross_entropy")]
@@ -710,9 +737,9 @@ plt.show()
 # %% [markdown]
 # With saturated starting weights the quadratic cost starts far behind and catches up only
 # slowly; the cross-entropy network is useful after the first epoch (the table above the plot
-# prints the accuracies). With sensible starting weights no output starts saturated (the first
-# cell of this section prints both fractions) and the gap shrinks, but the cross-entropy is
-# still no worse: it is the safe default for sigmoid outputs.
+# prints the accuracies). With sensible starting weights neither the hidden neurons nor the
+# outputs start saturated (the first cell of this section prints the fractions) and the gap
+# shrinks, but the cross-entropy is still no worse: it is the safe default for sigmoid outputs.
 #
 # ## Summary
 #
@@ -724,3 +751,12 @@ plt.show()
 #   learns fastest when it is most wrong. It is the cost you get by *asking* for that property.
 # * Match the cost to the output activation: linear + quadratic (MSE) for regression, sigmoid +
 #   cross-entropy for yes/no outputs, softmax + log-likelihood for one-of-$C$ classes (next chapter).
+
+# %% [markdown]
+# ## Your progress
+#
+# The cell below lists this chapter's exercises: ✓ passed, ✗ failed, · not run yet in this
+# session (re-run a test cell after changing its function), ✎ written answers.
+
+# %%
+checks.summary("01-cost-functions")

@@ -145,7 +145,8 @@ print("naive softmax, z small  :", naive_softmax(np.array([[0.0, -1.0, -2.0]])))
 #
 # Write `softmax(z)` for a **batch of rows**: `z` has shape `(N, C)`, one example per row, and
 # the softmax is taken across each row (over the classes, `axis=1`). It must return finite
-# numbers for logits like 1000 or −1000.
+# numbers for logits like 1000 or −1000, also when one row's logits are far below another
+# row's: each row is its own distribution, so nothing it computes may depend on other rows.
 #
 # Hints: `z.max(axis=1, keepdims=True)` keeps the shape `(N, 1)` so that it broadcasts
 # against `z`; do the same for the row sums. Use plain numpy (the check switches off nnkit's
@@ -163,9 +164,9 @@ def softmax(z):
     Returns
     -------
     ndarray, shape (N, C)
-        ``a[i, j] = exp(z[i, j]) / sum_k exp(z[i, k])``, computed after subtracting the
-        row maximum, so every entry is finite, positive (or 0 after underflow) and every row
-        sums to 1.
+        The softmax of each row on its own (over the C classes). Finite for any finite
+        logits, also +-1000 and rows far apart from each other: every entry in [0, 1] (0 only
+        after underflow) and every row sums to 1.
     """
     ### BEGIN SOLUTION
     z = np.asarray(z, dtype=float)
@@ -329,7 +330,10 @@ plt.show()
 #
 # Careful with a detail. A stable softmax can return *exact* zeros for very unlikely classes,
 # and `y * np.log(a)` then computes `0 * (-inf)`, which is `nan`. Pick out the probability of
-# the true class first (for example `np.sum(a * y, axis=1)`), then take the log.
+# the true class first (for example `np.sum(a * y, axis=1)`), then take the log. Clipping `a`
+# or adding `1e-12` inside the log would also hide the `nan`, but it changes the answer (a
+# perfect prediction would no longer cost 0, and a true-class probability of $10^{-200}$
+# would cost $-\ln 10^{-12}$ instead of $-\ln 10^{-200}$), so the check does not accept it.
 
 # %% nbgrader={"grade": false, "grade_id": "log_likelihood_cost", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def log_likelihood_cost(a, y):
@@ -345,7 +349,10 @@ def log_likelihood_cost(a, y):
     Returns
     -------
     float
-        ``C = -(1/N) * sum_i ln a[i, y(i)]`` where ``y(i)`` is the true class of row i.
+        The mean over the N examples of each example's cost, which depends only on the
+        probability its row gives to its true class. Exact: a perfect answer (with exact
+        zeros elsewhere) costs exactly 0 and a tiny true-class probability such as 1e-200
+        keeps its true, finite cost (no clipping, no epsilon inside the log).
     """
     ### BEGIN SOLUTION
     a_true = np.sum(np.asarray(a, dtype=float) * y, axis=1)
@@ -354,7 +361,7 @@ def log_likelihood_cost(a, y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_log_likelihood_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Check that log_likelihood_cost returns the batch mean of -ln a_y."""
+"""Check that log_likelihood_cost returns the exact batch-mean log-likelihood cost."""
 checks.log_likelihood_cost(log_likelihood_cost)
 ### BEGIN HIDDEN TESTS
 checks.log_likelihood_cost(log_likelihood_cost, hidden=True)
@@ -455,8 +462,9 @@ def log_likelihood_delta(z, a, y):
     Returns
     -------
     ndarray, shape (N, C)
-        ``delta[i] = dC_i / dz[i] = a[i] - y[i]``, the derivative of example i's own cost.
-        The gradient of the batch-mean cost with respect to ``z`` is ``delta / N``.
+        ``delta[i] = dC_i / dz[i]``, the derivative of example i's own cost with respect to
+        its logits z (not with respect to the outputs a); not averaged over the batch. The
+        gradient of the batch-mean cost with respect to ``z`` is ``delta / N``.
     """
     ### BEGIN SOLUTION
     return np.asarray(a, dtype=float) - y
@@ -464,7 +472,7 @@ def log_likelihood_delta(z, a, y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_log_likelihood_delta", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-"""Check that log_likelihood_delta returns a - y, the gradient of -ln a_y with respect to z."""
+"""Check that log_likelihood_delta returns dC_x/dz of -ln a_y, per example."""
 checks.log_likelihood_delta(log_likelihood_delta)
 ### BEGIN HIDDEN TESTS
 checks.log_likelihood_delta(log_likelihood_delta, hidden=True)
@@ -681,22 +689,26 @@ for split in ("train", "val", "test"):
 # vote for the class, blue pixels against it. And the softmax outputs say how sure the
 # model is about each test image:
 
-# %% tags=["uses-stubs"]
-fig, axes = plt.subplots(2, 10, figsize=(11, 2.9))
-lim = np.abs(W).max()
-for c in range(10):
-    axes[0, c].imshow(W[:, c].reshape(8, 8), cmap="RdBu_r", vmin=-lim, vmax=lim)
-    axes[0, c].set_title(f"class {c}", fontsize=8)
-    p = softmax(digits.X_test[c:c + 1] @ W + b)[0]
-    axes[1, c].imshow(digits.X_test[c].reshape(8, 8), cmap="gray_r")
-    axes[1, c].set_title(f"{p.argmax()}: {p.max():.0%}", fontsize=8)
-for ax in axes.ravel():
-    ax.set_xticks([])
-    ax.set_yticks([])
-axes[0, 0].set_ylabel("weights", fontsize=8)
-axes[1, 0].set_ylabel("test image", fontsize=8)
-plt.tight_layout()
-plt.show()
+# %%
+if "W" not in globals():  # Exercise 4 is still a stub, so the cell above trained nothing
+    print("No weights to show yet: finish train_softmax_classifier (Exercise 4), then run the cell above "
+          "and this one again.")
+else:
+    fig, axes = plt.subplots(2, 10, figsize=(11, 2.9))
+    lim = np.abs(W).max()
+    for c in range(10):
+        axes[0, c].imshow(W[:, c].reshape(8, 8), cmap="RdBu_r", vmin=-lim, vmax=lim)
+        axes[0, c].set_title(f"class {c}", fontsize=8)
+        p = softmax(digits.X_test[c:c + 1] @ W + b)[0]
+        axes[1, c].imshow(digits.X_test[c].reshape(8, 8), cmap="gray_r")
+        axes[1, c].set_title(f"{p.argmax()}: {p.max():.0%}", fontsize=8)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("weights", fontsize=8)
+    axes[1, 0].set_ylabel("test image", fontsize=8)
+    plt.tight_layout()
+    plt.show()
 
 # %% [markdown]
 # ## 8. Softmax vs sigmoid output on MNIST
@@ -754,18 +766,27 @@ plt.show()
 # ## 9. Play: the softmax explorer
 #
 # Move the logits and the temperature and watch both output layers. The left chart shows the
-# sigmoid outputs with their sum and the summed cross-entropy for the chosen true class; the
-# right one the softmax outputs with the log-likelihood. The *shift* slider adds the same
-# constant to every logit: the softmax does not move at all, the sigmoids do (and at a
-# shift of ±1000 you can see whether a softmax is stable). Once your `softmax` works, its
-# outputs appear next to the reference.
+# sigmoid outputs, the middle one the softmax outputs; the line above the charts prints their
+# sums and costs for the chosen true class. The right chart shows why the softmax with the
+# log-likelihood learns fast: its output error $a - y$ (blue) beside the error of the
+# quadratic cost on the same softmax outputs, $J(a - y)$ (red). The *shift* slider adds the
+# same constant to every logit: the softmax does not move at all, the sigmoids do (and at a
+# shift of ±1000 you can see whether a softmax is stable).
+#
+# The widget looks for **your** `softmax` and `log_likelihood_delta` each time it redraws: as
+# soon as they work, your softmax appears as hatched bars beside the reference and your
+# errors as black crosses. No need to re-run this cell after finishing an exercise; move a
+# slider.
 #
 # Things to try: make one logit much larger than the rest; set all logits equal; push the
 # temperature to its ends; pick a true class with a small probability and watch the
-# log-likelihood climb.
+# log-likelihood climb and the two errors part ways.
+#
+# *If the widget shows "Error displaying widget: model not found", the kernel that drew it is
+# gone (restarted, or the notebook was reopened): run this cell again.*
 
 # %%
-softmax_explorer(student_softmax=softmax)
+softmax_explorer("softmax", student_delta="log_likelihood_delta")
 
 # %% [markdown]
 # ## Summary
@@ -785,3 +806,12 @@ softmax_explorer(student_softmax=softmax)
 #
 # Next chapter: the activation functions of the *hidden* layers, and how their derivatives
 # decide whether a deep network can learn at all.
+
+# %% [markdown]
+# ## Your progress
+#
+# The cell below lists this chapter's exercises: ✓ passed, ✗ failed, · not run yet in this
+# session (re-run a test cell after changing its function), ✎ written answers.
+
+# %%
+checks.summary("02-softmax")

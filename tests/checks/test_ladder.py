@@ -9,13 +9,23 @@ import pytest
 
 import nnkit.costs as costs_module
 from nnkit.checks import CheckFailed, Ladder, ReferenceUsedError, fmt
+from nnkit.checks import _ladder as ladder_module
 
 FORBIDDEN = ["nnkit.costs.quadratic_cost"]
 
 
+@pytest.fixture(autouse=True)
+def fake_exercise(monkeypatch):
+    """The exercise "double" forbids nnkit.costs.quadratic_cost; every test starts a fresh session."""
+    monkeypatch.setattr(ladder_module, "forbidden_for", lambda name: list(FORBIDDEN) if name == "double" else [])
+    ladder_module.reset_session()
+    yield
+    ladder_module.reset_session()
+
+
 def ladder(student, **kw):
     stream = io.StringIO()
-    return Ladder("double", student, forbidden=FORBIDDEN, stream=stream, **kw), stream
+    return Ladder("double", student, stream=stream, **kw), stream
 
 
 def test_a_passing_ladder_prints_ticks_and_a_confirmation():
@@ -34,7 +44,7 @@ def test_a_passing_ladder_prints_ticks_and_a_confirmation():
     ]
 
 
-def test_failure_raises_an_assertion_error_carrying_the_whole_transcript():
+def test_failure_raises_an_assertion_error_whose_report_is_printed_once():
     lad, out = ladder(lambda x: 3 * x)
     x = np.array([[1.0]])
     got = lad.array(lad.call(x), (1, 1))
@@ -42,10 +52,17 @@ def test_failure_raises_an_assertion_error_carrying_the_whole_transcript():
         lad.close(got, 2 * x, "tiny case", inputs={"x": x}, hint="multiply by two")
     assert isinstance(info.value, AssertionError)
     msg = str(info.value)
-    assert msg == out.getvalue().rstrip("\n")
-    assert "✓ has shape (1, 1)" in msg and "✗ tiny case" in msg
-    assert "expected: [[2.]]" in msg and "got:      [[3.]]" in msg
-    assert "inputs:   x = [[1.]]" in msg and "hint:     multiply by two" in msg
+    # the ✓ lines went to the stream as they passed; the report is only in the exception
+    assert out.getvalue().splitlines() == ["Checking double:", "  ✓ returns a numpy array", "  ✓ has shape (1, 1)"]
+    assert msg.splitlines() == [
+        "✗ double: tiny case   (after 2 passed checks)",
+        "    inputs:   x = [[1.]]",
+        "    expected: [[2.]]",
+        "    got:      [[3.]]",
+        "    hint:     multiply by two",
+    ]
+    # IPython renders the exception as its report only (no traceback into nnkit)
+    assert info.value._render_traceback_() == msg.splitlines()
 
 
 def test_known_mistakes_turn_into_a_diagnosis():
@@ -69,7 +86,9 @@ def test_other_exceptions_name_the_error_and_the_inputs():
     with pytest.raises(CheckFailed) as info:
         lad.call(np.ones(2), inputs={"x": np.ones(2)})
     msg = str(info.value)
-    assert "✗ runs without an error" in msg and "AttributeError" in msg and "x = [1., 1.]" in msg
+    assert "✗ double: runs without an error" in msg and "AttributeError" in msg and "x = [1., 1.]" in msg
+    # the student's own line is quoted (their frames only; nothing from nnkit)
+    assert "x.no_such_attribute" in msg and "nnkit/" not in msg
 
 
 def test_not_a_function_fails_at_once():
@@ -143,7 +162,7 @@ def test_compare_random_is_reproducible_with_a_seed_and_reports_the_tolerance():
     lad, out = ladder(lambda x: 2 * x, hidden=True)
     lad.compare_random(draw, lambda x: 2 * x, reference_name="2x", trials=5, rng=0, rtol=1e-9)
     lad.passed()
-    assert out.getvalue().startswith("Hidden tests double:")
+    assert out.getvalue().startswith("Hidden tests of double:")
     assert "5 random inputs agree with 2x (|student - reference| <= 1e-12 + 1e-09 * |reference|)" in out.getvalue()
     assert "passed the hidden tests" in out.getvalue()
 
@@ -170,3 +189,89 @@ def test_fmt_is_short_and_rounded():
     assert fmt(0.1 + 0.2) == "0.3"
     assert fmt((1.0, 2)) == "(1, 2)"
     assert len(fmt(np.zeros((100, 100)))) < 400
+
+
+# --------------------------------------------------------------------------- escalating hints
+LEVELS = ("think about what doubling means", "multiply each entry by a number", "return 2 * x")
+
+
+def fail_once(student=lambda x: 3 * x, hint=LEVELS):
+    lad, _ = ladder(student)
+    with pytest.raises(CheckFailed) as info:
+        lad.close(lad.call(np.array([1.0])), np.array([2.0]), "tiny case", hint=hint)
+    return str(info.value)
+
+
+def test_hints_escalate_and_the_formula_waits_for_three_failures():
+    shown = [fail_once() for _ in range(5)]
+    assert "hint:     think about what doubling means" in shown[0]
+    assert "hint:     multiply each entry by a number" in shown[1]
+    assert "hint:     multiply each entry by a number" in shown[2]   # 3rd failure: still no formula
+    assert "hint:     return 2 * x" in shown[3] and "hint:     return 2 * x" in shown[4]
+    for text in shown[:3]:
+        assert "return 2 * x" not in text and 'more help: checks.hint("double")' in text
+    assert "more help" not in shown[3]
+
+
+def test_asking_for_the_hint_shows_every_level_and_unlocks_the_formula(capsys):
+    fail_once()
+    capsys.readouterr()
+    ladder_module.hint("double")
+    text = capsys.readouterr().out
+    assert 'Hints for double, rung "tiny case":' in text
+    assert "1. think about what doubling means" in text and "3. return 2 * x" in text
+    assert "hint:     return 2 * x" in fail_once()                     # 2nd failure, but asked
+
+
+def test_hint_before_any_failure_says_so(capsys):
+    ladder_module.hint("double")
+    assert "no failed check yet" in capsys.readouterr().out
+
+
+def test_a_plain_string_hint_is_one_level_and_always_shown():
+    assert "hint:     multiply by two" in fail_once(hint="multiply by two")
+    assert "more help" not in fail_once(hint="multiply by two")
+
+
+def test_status_follows_the_latest_run():
+    assert ladder_module.status("double") == "not run"
+    fail_once()
+    assert ladder_module.status("double") == "failed"
+    lad, _ = ladder(lambda x: 2 * x)
+    lad.passed()
+    assert ladder_module.status("double") == "passed"
+    lad, _ = ladder(lambda x: 2 * x, hidden=True)
+    with pytest.raises(CheckFailed):
+        lad.fail("random case 1 of 20")
+    assert ladder_module.status("double") == "failed"
+
+
+# --------------------------------------------------------------------------- readable reports
+def test_big_arrays_are_truncated_indented_and_the_first_difference_is_named():
+    X = np.arange(1078 * 64, dtype=float).reshape(1078, 64)
+    bad = X.copy()
+    bad[3, 5] += 1.0
+    lad, _ = ladder(lambda x: x)
+    with pytest.raises(CheckFailed) as info:
+        lad.close(bad, X, "big batch", inputs={"X": X})
+    lines = str(info.value).splitlines()
+    assert len(lines) < 20 and max(map(len, lines)) <= 92, "\n".join(lines)
+    assert any(line.endswith("X = shape (1078, 64), corners:") for line in lines)
+    assert "differs:  1 of 68992 entries, first at [3, 5]: expected 197, got 198 (off by 1)" in str(info.value)
+    assert not any(line.strip().startswith("tolerance") for line in lines)
+    # continuation lines of a multi-line array start under the value, not at column 0
+    start = next(i for i, line in enumerate(lines) if line.startswith("    expected: "))
+    assert lines[start].endswith("shape (1078, 64), corners:")
+    assert lines[start + 1].startswith(" " * 14 + "[[") and lines[start + 2].startswith(" " * 15 + "[")
+
+
+def test_a_tiny_offset_says_how_small_it_is():
+    lad, _ = ladder(lambda x: x)
+    with pytest.raises(CheckFailed) as info:
+        lad.close(2.99993e-12, 0.0, "a == y costs 0", atol=1e-12)
+    assert "differs:  expected 0, got 2.99993e-12 (off by 3e-12; the check allows 1e-12)" in str(info.value)
+
+
+def test_long_hints_wrap_near_90_columns():
+    text = fail_once(hint="word " * 60)
+    assert max(len(line) for line in text.splitlines()) <= 90

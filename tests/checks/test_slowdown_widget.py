@@ -10,7 +10,8 @@ from ch01_helpers import namespace
 from nnkit.activations import sigmoid
 from nnkit.costs import CrossEntropyCost, QuadraticCost, binary_cross_entropy
 from nnkit.widgets import slowdown_explorer
-from nnkit.widgets.slowdown import draw, render_png, simulate, simulate_student
+from nnkit.widgets.ch01_cost_functions import (STUDENT_NAMES, SlowdownFigure, explore, gradient_sizes, readout_html,
+                                               simulate, simulate_student)
 
 
 def loop_reference(w, b, eta, cost, epochs):
@@ -91,34 +92,94 @@ def test_student_stubs_and_errors_are_reported_not_raised():
     assert traj is None and "ValueError: boom" in status
 
 
-def test_draw_shows_the_student_line_and_status():
+def test_gradient_sizes_show_the_mechanism():
+    quad = simulate(2.0, 2.0, 0.15, "quadratic", 10)
+    slope, grad = gradient_sizes(quad, "quadratic")
+    np.testing.assert_allclose(slope, quad.output * (1 - quad.output), rtol=1e-12)
+    np.testing.assert_allclose(grad, quad.output * slope, rtol=1e-12)  # y = 0: delta = a sigma'(z)
+    _, ce_grad = gradient_sizes(quad, "cross_entropy")
+    np.testing.assert_allclose(ce_grad, quad.output)  # delta = a - y
+    assert grad[0] / ce_grad[0] == pytest.approx(slope[0])  # the ratio IS sigma'(z)
+    assert slope[0] < 0.02  # saturated start: a tiny step
+
+
+def test_explore_compares_the_student_run():
     ns = namespace()
-    student = {"quadratic": (ns["quadratic_cost"], ns["quadratic_delta"])}
-    fig = draw(2.0, 2.0, 0.15, "quadratic", student=student)
-    labels = [line.get_label() for line in fig.axes[0].lines]
-    assert "your functions" in labels and "quadratic (reference)" in labels
-    assert "match the reference" in fig._suptitle.get_text()
-    fig = draw(2.0, 2.0, 0.15, "cross_entropy", student=student)  # no entry for this cost
-    assert "not implemented yet" in fig._suptitle.get_text()
-    wrong = {"quadratic": (ns["quadratic_cost"], lambda z, a, y: a - y)}
-    assert "differ from the reference" in draw(2.0, 2.0, 0.15, "quadratic", student=wrong)._suptitle.get_text()
+    good = explore(2.0, 2.0, 0.15, "quadratic", student=(ns["quadratic_cost"], ns["quadratic_delta"]))
+    assert good.student_status == "match the reference" and good.student is not None
+    wrong = explore(2.0, 2.0, 0.15, "quadratic", student=(ns["quadratic_cost"], lambda z, a, y: a - y))
+    assert wrong.student_status.startswith("differ from the reference")
+    missing = explore(2.0, 2.0, 0.15, "quadratic", student="quadratic_delta: not implemented yet")
+    assert missing.student is None and "not implemented yet" in readout_html(missing)
+    assert "σ'(z)" in readout_html(good) and "match the reference" in readout_html(good)
 
 
-def test_render_png_changes_with_the_settings():
-    one = render_png(draw(2.0, 2.0, 0.15, "quadratic"))
-    two = render_png(draw(0.6, 0.9, 0.15, "quadratic"))
-    assert one[:8] == b"\x89PNG\r\n\x1a\n" and one != two
+def test_figure_is_reused_and_redraws_only_what_changed():
+    fig = SlowdownFigure()
+    fig.update(explore(2.0, 2.0, 0.15, "quadratic"))
+    first = fig.png()
+    axes = list(fig.view.figure.axes)
+    fig.update(explore(2.1, 2.0, 0.15, "quadratic"))
+    second = fig.png()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and first != second
+    assert fig.view.figure.axes == axes and len(axes) == 3  # no new axes
+    assert fig.view.full_redraws == 1  # the second frame reused the cached background
+    legend = fig.view.figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()][0] == "quadratic (reference)"
+    fig.update(explore(2.1, 2.0, 0.15, "cross_entropy"))
+    fig.png()
+    assert [t.get_text() for t in fig.view.figure.legends[0].get_texts()][0] == "cross-entropy (reference)"
+    assert len(fig.view.figure.legends) == 1
 
 
-def test_widget_has_sliders_an_output_and_redraws_on_change():
+def test_figure_fits_a_1280x800_screen():
+    fig = SlowdownFigure()
+    w, h = fig.view.figure.get_size_inches() * fig.view.dpi
+    assert 700 <= w <= 950 and h <= 400
+
+
+def test_widget_redraws_on_change_and_is_fast():
     box = slowdown_explorer()
     controls = box.controls
     assert all(isinstance(controls[k], ipywidgets.FloatSlider) for k in ("w", "b", "eta"))
-    assert isinstance(box.output, ipywidgets.Output)
-    first = box.output.outputs
-    assert first and "image/png" in first[0]["data"]
-    controls["w"].value = -1.0
-    second = box.output.outputs
-    assert second[0]["data"]["image/png"] != first[0]["data"]["image/png"]
+    assert all(controls[k].continuous_update for k in ("w", "b", "eta"))
+    assert isinstance(box.image, ipywidgets.Image)
+    first = box.image.value
+    times = []
+    for v in np.linspace(2.1, 3.5, 15):
+        controls["w"].value = float(v)
+        times.append(box.last_redraw_seconds)
+    assert box.image.value != first
+    assert np.median(times) < 0.05, f"kernel redraw median {np.median(times) * 1000:.0f} ms (budget 50 ms)"
     controls["cost"].value = "cross_entropy"
-    assert box.last_redraw_seconds > 0
+    assert box.state.cost == "cross_entropy"
+
+
+def test_widget_finds_functions_written_after_it_was_drawn():
+    """A live widget: the stub first, the student's function on the next slider move."""
+    ns = dict(namespace())
+    good_cost, good_delta = ns["quadratic_cost"], ns["quadratic_delta"]
+
+    def stub(*args):
+        raise NotImplementedError
+
+    ns["quadratic_cost"], ns["quadratic_delta"] = stub, stub
+    box = slowdown_explorer(student=STUDENT_NAMES, namespace=ns)
+    assert box.state.student is None and "not implemented yet" in box.readout.value
+    ns["quadratic_cost"], ns["quadratic_delta"] = good_cost, good_delta  # the student runs the cell
+    box.controls["w"].value = 2.5
+    assert box.state.student_status == "match the reference"
+    assert "match the reference" in box.readout.value
+
+
+def test_widget_passed_function_objects_are_looked_up_by_name_again():
+    ns = dict(namespace())
+
+    def quadratic_delta(z, a, y):
+        raise NotImplementedError
+
+    box = slowdown_explorer(student={"quadratic": (ns["quadratic_cost"], quadratic_delta)}, namespace=ns)
+    assert box.state.student_status == "match the reference"  # ns holds the finished quadratic_delta
+    del ns["quadratic_delta"]
+    box.controls["b"].value = 1.0
+    assert "not implemented yet" in box.state.student_status  # falls back to the object passed

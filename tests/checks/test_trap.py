@@ -17,13 +17,13 @@ NAMES = ["nnkit.costs.quadratic_cost", "nnkit.costs.CrossEntropyCost"]
 
 ORIGINAL_QC = costs_module.quadratic_cost
 ORIGINAL_QC_CODE = costs_module.quadratic_cost.__code__
-ORIGINAL_CE_FN = costs_module.CrossEntropyCost.__dict__["fn"]
+ORIGINAL_CE_FN = vars(costs_module.CrossEntropyCost).get("fn")  # None when inherited
 
 
 def _assert_restored():
     assert costs_module.quadratic_cost is ORIGINAL_QC
     assert costs_module.quadratic_cost.__code__ is ORIGINAL_QC_CODE
-    assert costs_module.CrossEntropyCost.__dict__["fn"] is ORIGINAL_CE_FN
+    assert vars(costs_module.CrossEntropyCost).get("fn") is ORIGINAL_CE_FN
     assert costs_module.quadratic_cost(A, Y) == pytest.approx(0.5 * (0.25 + 0.5625))
     assert costs_module.CrossEntropyCost().fn(np.array([[1.0]]), np.array([[1.0]])) == 0.0
 
@@ -126,7 +126,7 @@ def test_nested_traps_record_on_the_innermost_and_restore_in_order():
     _assert_restored()
 
 
-@pytest.mark.parametrize("bad", ["nnkit.costs.no_such_cost", "nnkit.nowhere.thing", "quadratic_cost"])
+@pytest.mark.parametrize("bad", ["nnkit.costs.no_such_cost", "nnkit.nowhere.thing", "not_a_concept"])
 def test_unknown_names_raise_before_anything_is_patched(bad):
     with pytest.raises(ValueError):
         with forbid_references(["nnkit.costs.quadratic_cost", bad]):
@@ -137,3 +137,130 @@ def test_unknown_names_raise_before_anything_is_patched(bad):
 def test_resolve_finds_owner_and_attribute():
     owner, attr, obj = resolve("nnkit.costs.QuadraticCost.delta")
     assert owner is costs_module.QuadraticCost and attr == "delta" and callable(obj)
+
+
+# --------------------------------------------------------------------------- concepts
+# Written against the nnkit.concepts contract (functions(concept), known(), load_all()) with a
+# stub registry, so these tests do not depend on which kernels nnkit registers.
+import types as _types  # noqa: E402
+
+from nnkit.checks._trap import exempt, forbid_concepts, kernels_of  # noqa: E402
+
+
+def _kernel_module():
+    """A throwaway 'nnkit' module with one kernel, an in-place kernel, a wrapper, a class and a dict."""
+    src = '''
+import numpy as np
+
+def _softmax_rows(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+def _softmax_inplace(z):
+    z[...] = _softmax_rows(z)
+
+def softmax(z):
+    """Public, validated."""
+    return _softmax_rows(np.asarray(z, dtype=float))
+
+class Softmaxer:
+    def __call__(self, z):
+        return _softmax_rows(z)
+
+TABLE = {"softmax": _softmax_rows}
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+'''
+    mod = _types.ModuleType("nnkit._stub_kernels")
+    exec(compile(src, "<stub>", "exec"), mod.__dict__)
+    import sys
+
+    sys.modules[mod.__name__] = mod
+    return mod
+
+
+class _StubRegistry:
+    def __init__(self, mod):
+        self.table = {"softmax": [mod._softmax_rows, mod._softmax_inplace], "sigmoid": [mod._sigmoid]}
+
+    def functions(self, concept):
+        return list(self.table[concept])
+
+    def known(self):
+        return set(self.table)
+
+    def load_all(self):
+        pass
+
+
+Z = np.array([[1.0, 2.0, 3.0]])
+
+
+def test_every_route_to_a_forbidden_kernel_is_trapped_and_restored():
+    mod = _kernel_module()
+    reg = _StubRegistry(mod)
+    expected = mod.softmax(Z)
+    code = mod._softmax_rows.__code__
+    routes = {
+        "kernel": lambda z: mod._softmax_rows(z),
+        "public wrapper": lambda z: mod.softmax(z),
+        "in-place kernel on a copy": lambda z: (lambda c: (mod._softmax_inplace(c), c)[1])(z.copy()),
+        "method": lambda z: mod.Softmaxer()(z),
+        "dict": lambda z: mod.TABLE["softmax"](z),
+    }
+    for name, route in routes.items():
+        with forbid_concepts(["softmax"], student="softmax", registry=reg) as trap:
+            with pytest.raises(ReferenceUsedError, match="softmax") as info:
+                route(Z)
+        assert trap.concepts and trap.concepts[0] == "softmax", name
+        assert info.value.concept == "softmax"
+    assert mod._softmax_rows.__code__ is code
+    np.testing.assert_allclose(mod.softmax(Z), expected)
+
+
+def test_allowed_concepts_keep_working_and_messages_name_the_entry_point():
+    mod = _kernel_module()
+    reg = _StubRegistry(mod)
+    with forbid_concepts(["softmax"], student="softmax", registry=reg) as trap:
+        assert mod._sigmoid(0.0) == 0.5
+        with pytest.raises(ReferenceUsedError) as info:
+            mod.softmax(Z)
+    assert trap.triggered == ["nnkit._stub_kernels.softmax"]  # what the student called
+    assert "softmax looks like it calls nnkit._stub_kernels.softmax (nnkit's own softmax" in str(info.value)
+
+
+def test_exempt_callables_may_use_forbidden_kernels():
+    mod = _kernel_module()
+    reg = _StubRegistry(mod)
+    expected = mod.softmax(Z)
+    given = exempt(lambda z: mod.softmax(z))       # what a check hands to the student
+    with forbid_concepts(["softmax"], registry=reg) as trap:
+        np.testing.assert_allclose(given(Z), expected)
+        with pytest.raises(ReferenceUsedError):
+            mod.softmax(Z)
+    assert trap.triggered == ["nnkit._stub_kernels.softmax"]
+
+
+def test_unknown_concept_is_an_error_before_anything_is_patched():
+    mod = _kernel_module()
+    code = mod._softmax_rows.__code__
+    with pytest.raises(ValueError, match="not registered"):
+        with forbid_concepts(["softmax", "sofmax"], registry=_StubRegistry(mod)):
+            pass
+    assert mod._softmax_rows.__code__ is code
+    assert kernels_of([], registry=_StubRegistry(mod)) == []
+
+
+def test_exercise_id_reads_the_forbidden_concepts_from_the_manifest(monkeypatch):
+    from nnkit.course import manifest
+
+    mod = _kernel_module()
+    reg = _StubRegistry(mod)
+    ex = manifest.exercise("softmax")
+    assert "softmax" in ex.forbidden and ex.chapter.id == "02-softmax"
+    reg.table.update({c: [] for c in ex.forbidden if c != "softmax"})
+    with forbid_concepts("softmax", registry=reg) as trap:
+        with pytest.raises(ReferenceUsedError, match="^softmax looks like"):
+            mod.softmax(Z)
+    assert trap.student == "softmax" and set(trap.names) == set(ex.forbidden)

@@ -16,8 +16,8 @@ finite-difference gradient, with a diagnosis when the answer matches a typical m
 over the wrong axis, log of the wrong class, missing minus sign, ...). ``hidden=True`` runs
 the grading version: inputs drawn at grading time, compared with the nnkit reference.
 
-The references (:data:`FORBIDDEN`) are used here *outside* the trap only, to compute expected
-values; while the student's function runs they are switched off.
+The oracles run *outside* the trap; while the student's function runs, the kernels of the
+chapter's forbidden concepts (``course.yml``) are switched off.
 """
 
 from __future__ import annotations
@@ -32,16 +32,6 @@ from nnkit.data import load_digits_8x8
 from ._ladder import Ladder
 
 __all__ = ["softmax", "log_likelihood_cost", "log_likelihood_delta", "train_softmax_classifier"]
-
-#: nnkit references that chapter 02 asks students to write (trapped while their code runs).
-FORBIDDEN = [
-    "nnkit.activations.softmax",
-    "nnkit.activations.log_softmax",
-    "nnkit.activations.logsumexp",
-    "nnkit.costs.log_likelihood",
-    "nnkit.costs.LogLikelihoodCost",
-    "nnkit.costs.softmax_cross_entropy_from_logits",
-]
 
 #: Validation accuracy the trained classifier must reach (epochs=100, eta=2.0 on the 8x8 digits).
 CLASSIFIER_MIN_ACCURACY = 0.90
@@ -63,6 +53,26 @@ def _naive_exp_norm(z: np.ndarray, axis=1) -> np.ndarray:
     with np.errstate(all="ignore"):
         e = np.exp(z)
         return e / (e.sum() if axis is None else e.sum(axis=axis, keepdims=True))
+
+
+def _global_shift(z: np.ndarray) -> np.ndarray:
+    """Softmax shifted by ONE maximum for the whole batch (a classic slip): nan where a row underflows."""
+    with np.errstate(all="ignore"):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=1, keepdims=True)
+
+
+_GLOBAL_MAX = ("you subtracted ONE maximum for the whole batch (z.max()): the second row sits 2000 below "
+               "it, so every exp in that row underflows to 0 and 0/0 = nan. Subtract each row's own maximum, "
+               "z.max(axis=1, keepdims=True)")
+
+_LL_DC_DA = ("that is dC/da = -y / a, the derivative with respect to the OUTPUTS a; delta is dC/dz, "
+             "with respect to the logits: push it through the softmax (its Jacobian) and it simplifies")
+
+_LL_CLIPPED = ("your cost is off by a tiny amount: the signature of clipping a, or adding eps inside the log. "
+               "The exercise asks for the exact cost: a perfect answer costs exactly 0, and a tiny but "
+               "nonzero probability keeps its true (large, finite) cost. Read the true-class probability "
+               "first, then take its log; no epsilon is needed")
 
 
 def _draw_logits(g: np.random.Generator) -> tuple[np.ndarray]:
@@ -91,7 +101,7 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
     Hidden: random batches (including logits near +-1000) vs ``nnkit.activations.softmax``,
     ``|student - reference| <= 1e-12 + 1e-7 |reference|``.
     """
-    lad = Ladder("softmax", student, forbidden=FORBIDDEN, hidden=hidden)
+    lad = Ladder("softmax", student, hidden=hidden)
     if hidden:
         lad.compare_random(_draw_logits, _ref_softmax, reference_name="nnkit.activations.softmax",
                            rng=rng, names=["z"], rtol=1e-7, atol=1e-12,
@@ -129,6 +139,7 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
     out = lad.array(lad.call(z, inputs={"z": z}), (2, 3), step="keeps the shape (2, 3) for huge logits")
     lad.close(out, _ref_softmax(z), "logits near +1000 and -1000: finite, same answer as for [0, -1, -2]",
               inputs={"z": z},
+              mistakes=[(_global_shift(z), _GLOBAL_MAX)],
               nonfinite_hint=("exp(1000) overflows to inf (and exp(-1000) underflows to 0), giving inf/inf or "
                               "0/0 = nan: subtract each row's maximum first, z - z.max(axis=1, keepdims=True) "
                               "(softmax does not change when a constant is added to a row)"),
@@ -178,7 +189,7 @@ def log_likelihood_cost(student, *, hidden: bool = False, rng=None) -> None:
     Hidden: random softmax outputs and one-hot targets vs ``nnkit.costs.log_likelihood``,
     ``|student - reference| <= 1e-12 + 1e-7 |reference|``.
     """
-    lad = Ladder("log_likelihood_cost", student, forbidden=FORBIDDEN, hidden=hidden)
+    lad = Ladder("log_likelihood_cost", student, hidden=hidden)
     if hidden:
         lad.compare_random(_draw_probs_targets, _costs.log_likelihood, reference_name="nnkit.costs.log_likelihood",
                            rng=rng, names=["a", "y"], rtol=1e-7, atol=1e-12,
@@ -215,7 +226,7 @@ def log_likelihood_cost(student, *, hidden: bool = False, rng=None) -> None:
     # edge: perfect answer with exact zeros -----------------------------------------------
     a, y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     lad.close(lad.call(a, y, inputs={"a": a, "y": y}), 0.0, "a perfect answer (a = y, with exact zeros) costs 0",
-              inputs={"a": a, "y": y}, atol=1e-15,
+              inputs={"a": a, "y": y}, atol=0.0, near_hint=_LL_CLIPPED,
               nonfinite_hint=("y * np.log(a) computes 0 * ln 0 = 0 * (-inf) = nan for the wrong classes: pick the "
                               "true-class probability first, a_y = np.sum(a * y, axis=1), then take the log"))
 
@@ -223,7 +234,7 @@ def log_likelihood_cost(student, *, hidden: bool = False, rng=None) -> None:
     a, y = np.array([[1e-200, 1.0]]), np.array([[1.0, 0.0]])
     lad.close(lad.call(a, y, inputs={"a": a, "y": y}), 200 * np.log(10.0),
               "a_y = 1e-200 costs -ln 1e-200 = 460.5, exactly (no clipping)", inputs={"a": a, "y": y}, rtol=1e-9,
-              hint="don't clip or add an epsilon to a: the cost of a tiny but nonzero probability is finite and exact")
+              hint=_LL_CLIPPED)
 
     # gradient with respect to a ------------------------------------------------------------
     a = np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.25, 0.25, 0.5]])
@@ -245,6 +256,12 @@ def _ref_delta(z, a, y):
     return _costs.LogLikelihoodCost().delta(z, a, y)
 
 
+def _dc_da_ll(a, y):
+    """-y / a (0 where y is 0): the derivative with respect to a, a wrong answer for delta."""
+    with np.errstate(all="ignore"):
+        return np.where(y > 0, -y / a, 0.0)
+
+
 def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     """Hint ladder for ``log_likelihood_delta(z, a, y)`` = ``a - y`` (per example, shape (N, C)).
 
@@ -253,7 +270,7 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     batch-mean cost of ``softmax(z)`` by finite differences equals ``delta / N``.
     Hidden: random batches vs ``nnkit.costs.LogLikelihoodCost().delta``, ``<= 1e-12 + 1e-7 |ref|``.
     """
-    lad = Ladder("log_likelihood_delta", student, forbidden=FORBIDDEN, hidden=hidden)
+    lad = Ladder("log_likelihood_delta", student, hidden=hidden)
     if hidden:
         def draw(g):
             (z,) = _draw_logits(g)
@@ -271,7 +288,8 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (1, 3))
     lad.close(out, a - y, "tiny case: a = [[0.2, 0.7, 0.1]], true class 2 gives [[0.2, -0.3, 0.1]]",
               inputs={"z": z, "a": a, "y": y}, hint="delta = a - y: subtract the one-hot target from the outputs",
-              mistakes=[(y - a, "the sign is flipped: delta = a - y (raising the true logit lowers the cost, so "
+              mistakes=[(_dc_da_ll(a, y), _LL_DC_DA),
+                        (y - a, "the sign is flipped: delta = a - y (raising the true logit lowers the cost, so "
                                 "its entry is negative)"),
                         ((a - y) * a * (1 - a), "no softmax-derivative factor: with the log-likelihood it cancels, "
                                                 "delta = a - y exactly")])
@@ -284,7 +302,8 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (3, 4), step="keeps the batch shape (3, 4)")
     lad.close(out, a - y, "a batch of 3 examples: a - y row by row", inputs={"z": z, "a": a, "y": y},
               hint="delta = a - y for every row",
-              mistakes=[((a - y) / 3, "delta is per example: don't divide by N here (the 1/N of the mean cost "
+              mistakes=[(_dc_da_ll(a, y), _LL_DC_DA),
+                        ((a - y) / 3, "delta is per example: don't divide by N here (the 1/N of the mean cost "
                                       "comes in when the gradients of W and b are averaged)"),
                         (y - a, "the sign is flipped: delta = a - y")])
 
@@ -405,7 +424,7 @@ def train_softmax_classifier(student, *, hidden: bool = False, rng=None) -> None
     Hidden: a split and seeds drawn at grading time: the one-epoch step vs the exact gradient
     (relative error < 1e-6) and at least 90 % validation accuracy.
     """
-    lad = Ladder("train_softmax_classifier", student, forbidden=FORBIDDEN, hidden=hidden)
+    lad = Ladder("train_softmax_classifier", student, hidden=hidden)
     if rng is None and hidden:
         rng = np.random.default_rng()
     g = np.random.default_rng(rng) if hidden else np.random.default_rng(0)

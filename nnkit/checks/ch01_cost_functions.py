@@ -17,8 +17,8 @@ neuron_step            one gradient step ``(w, b) -> (w - eta*delta*x, b - eta*d
 epochs_until_below     steps until the neuron's output ``sigma(w + b)`` drops below a threshold
 =====================  ==============================================================
 
-While the student's function runs, the nnkit references of these costs (:data:`FORBIDDEN`,
-the same list as ``forbidden_references`` of chapter 01 in ``course.yml``) are trapped.
+While the student's function runs, the kernels of the chapter's forbidden concepts
+(``course.yml``) are trapped.
 The single-neuron checks pass the student a private delta written here, so they test
 ``neuron_step`` on its own, not the student's earlier answers.
 """
@@ -42,16 +42,6 @@ __all__ = [
     "neuron_step",
     "epochs_until_below",
 ]
-
-FORBIDDEN = [
-    "nnkit.costs.quadratic_cost",
-    "nnkit.costs.mse",
-    "nnkit.costs.binary_cross_entropy",
-    "nnkit.costs.binary_cross_entropy_from_logits",
-    "nnkit.costs.QuadraticCost",
-    "nnkit.costs.CrossEntropyCost",
-]
-"""Dotted names of the nnkit references chapter 01 asks students to write (trapped during checks)."""
 
 
 # --------------------------------------------------------------------------- private helpers
@@ -98,7 +88,7 @@ def _ref_epochs(w, b, eta, delta, threshold, max_epochs):
 
 
 def _ladder(name, student, hidden):
-    return Ladder(name, student, forbidden=FORBIDDEN, hidden=hidden)
+    return Ladder(name, student, hidden=hidden)
 
 
 def _rand_ay(g: np.random.Generator, probs: bool):
@@ -146,7 +136,9 @@ def quadratic_cost(student: Callable, *, hidden: bool = False, rng=None) -> None
     a, y = np.array([[0.8]]), np.array([[0.0]])
     c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}))
     lad.close(c, 0.32, "tiny case: one example, one output", inputs={"a": a, "y": y},
-              hint="C = 1/2 (a - y)^2 = 0.5 * 0.8**2 = 0.32",
+              hint=("the cost of one example is half its squared distance to the target",
+                    "one example, one output: half of (a - y) squared",
+                    "C = 1/2 (a - y)^2 = 0.5 * 0.8**2 = 0.32"),
               mistakes=[(0.64, "you dropped the 1/2: C_x = 1/2 ||a - y||^2"),
                         (0.8, "square the difference: (a - y)**2"),
                         (0.4, "square the difference before halving: 0.5 * (a - y)**2")])
@@ -155,7 +147,10 @@ def quadratic_cost(student: Callable, *, hidden: bool = False, rng=None) -> None
     y = np.array([[1.0, 0.0], [0.0, 1.0]])
     lad.close(lad.number(lad.call(a, y, inputs={"a": a, "y": y})), 0.1375,
               "batch of 2 examples, 2 outputs each", inputs={"a": a, "y": y},
-              hint="per example 1/2 ||a - y||^2 = 0.025 and 0.25 (sum over the outputs); the cost is their mean 0.1375",
+              hint=("sum over the outputs of one example, then average over the examples",
+                    "per example 1/2 ||a - y||^2 = 0.025 and 0.25 (summed over the outputs); the cost is "
+                    "their mean",
+                    "0.5 * np.sum((a - y) ** 2) / n with n = a.shape[0] = 2 gives 0.1375"),
               mistakes=[(0.275, "you summed over the batch: divide by the number of examples n = a.shape[0] (the 1/n)"),
                         (0.06875, "you averaged over every entry (n * C); average over examples only and SUM over the outputs"),
                         (0.55, "two slips: the 1/2 and the 1/n are both missing")])
@@ -183,6 +178,15 @@ def quadratic_cost(student: Callable, *, hidden: bool = False, rng=None) -> None
     lad.passed()
 
 
+_DC_DA_QUAD = ("that is dC/da, the derivative with respect to the OUTPUT a; delta is dC/dz, with respect "
+               "to the weighted input: the chain rule adds the factor da/dz = sigma'(z)")
+_DC_DA_CE = ("that is dC/da, the derivative with respect to the OUTPUT a; delta is dC/dz: multiply by "
+             "da/dz = sigma'(z) = a (1 - a) and simplify on paper")
+_CLIPPED = ("your cost is off by a tiny amount: the signature of clipping a into [eps, 1 - eps] or of "
+            "adding eps inside the log. The exercise asks for the exact cost, with 0 ln 0 = 0 (its limit): "
+            "a perfect answer costs exactly 0, and a valid output such as a = 1e-15 must keep its true cost. "
+            "Take the log only where its factor is not 0 (np.where, with np.errstate to silence the warning)")
+
 _PRIME_OF_A = ("use sigma'(z), not sigma'(a): the derivative is taken at the weighted input z "
                "(sigmoid_prime(z), or equivalently a * (1 - a))")
 
@@ -208,8 +212,10 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 1))
     lad.close(d, np.array([[0.125]]), "tiny case: z = 0, a = 0.5, y = 0", inputs=shown,
-              hint="sigma'(0) = 0.25, so (a - y) sigma'(z) = 0.5 * 0.25 = 0.125",
-              mistakes=[(np.array([[0.5]]), "you left out sigma'(z): the quadratic delta is (a - y) * sigma'(z)"),
+              hint=("delta is the derivative of the example's cost with respect to z, not with respect to a",
+                    "chain rule: dC/dz = dC/da * da/dz, and da/dz = sigma'(0) = 0.25 here",
+                    "(a - y) * sigma'(z) = 0.5 * 0.25 = 0.125"),
+              mistakes=[(np.array([[0.5]]), _DC_DA_QUAD),
                         (np.array([[-0.125]]), "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)"),
                         (0.5 * sigmoid_prime(np.array([[0.5]])), _PRIME_OF_A)])
 
@@ -220,7 +226,7 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     d = lad.array(lad.call(z, a, y, inputs=shown), (2, 3))
     lad.close(d, expected, "batch of 2 examples, 3 outputs", inputs=shown, rtol=1e-9,
               hint="elementwise (a - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z)); no sum, no mean",
-              mistakes=[(a - y, "you left out sigma'(z): the quadratic delta is (a - y) * sigma'(z)"),
+              mistakes=[(a - y, _DC_DA_QUAD),
                         (-expected, "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)"),
                         ((a - y) * sigmoid_prime(a), _PRIME_OF_A),
                         (expected / 2, "the delta is per example: do not divide by n here"),
@@ -296,10 +302,19 @@ def cross_entropy_cost(student: Callable, *, hidden: bool = False, rng=None) -> 
 
     a = np.array([[1.0, 0.0, 1.0]])
     c = lad.number(lad.call(a, a.copy(), inputs={"a": a, "y": a}))
-    lad.close(c, 0.0, "edge case: a == y with a exactly 0 or 1 costs 0 (no nan)", inputs={"a": a, "y": a},
-              hint="a perfect answer costs 0",
-              nonfinite_hint="0 * ln(0) should count as 0: np.log(0) is -inf and 0 * -inf is nan. Wrap the terms in "
-                             "np.nan_to_num, or only take the log where it is needed (np.where / np.errstate)")
+    lad.close(c, 0.0, "edge case: a == y with a exactly 0 or 1 costs exactly 0 (no nan)", inputs={"a": a, "y": a},
+              atol=0.0, hint="a perfect answer costs 0", near_hint=_CLIPPED,
+              nonfinite_hint=("0 * ln(0) must count as 0, but np.log(0) is -inf and 0 * -inf is nan",
+                              "take the log only where its factor (y or 1 - y) is not 0: np.where, inside "
+                              "np.errstate(divide='ignore', invalid='ignore')"))
+
+    a, y = np.array([[1e-200, 0.5]]), np.array([[1.0, 0.5]])
+    c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}))
+    lad.close(c, 200 * np.log(10.0) + np.log(2.0), "edge case: an output of 1e-200 keeps its exact cost "
+              "(no clipping)", inputs={"a": a, "y": y}, rtol=1e-9,
+              hint=_CLIPPED, nonfinite_hint=("1e-200 is a valid output: its log is -460.5, finite",
+                                             "the log of a tiny but nonzero number is finite; look for an "
+                                             "underflow or 0 * ln 0 elsewhere"))
 
     a, y = np.array([[0.3]]), np.array([[0.3]])
     c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}))
@@ -336,8 +351,10 @@ def cross_entropy_delta(student: Callable, *, hidden: bool = False, rng=None) ->
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 1))
     lad.close(d, np.array([[0.5]]), "tiny case: z = 0, a = 0.5, y = 0", inputs=shown,
-              hint="for cross-entropy the sigma'(z) cancels: delta = a - y = 0.5",
-              mistakes=[(np.array([[0.125]]), "that is the quadratic delta: with cross-entropy the sigma'(z) "
+              hint=("delta is dC/dz: differentiate the example's cross-entropy with respect to z",
+                    "chain rule: dC/da times da/dz = sigma'(z) = a (1 - a); most of it cancels",
+                    "for cross-entropy the sigma'(z) cancels: delta = a - y = 0.5"),
+              mistakes=[(np.array([[2.0]]), _DC_DA_CE), (np.array([[0.125]]), "that is the quadratic delta: with cross-entropy the sigma'(z) "
                                               "cancels, leaving a - y"),
                         (np.array([[-0.5]]), "sign: the delta is a - y")])
 
@@ -346,8 +363,9 @@ def cross_entropy_delta(student: Callable, *, hidden: bool = False, rng=None) ->
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (2, 3))
     lad.close(d, a - y, "batch of 2 examples, 3 outputs", inputs=shown, rtol=1e-12,
-              hint="elementwise a - y; no sum, no mean (the delta is per example)",
-              mistakes=[((a - y) * sigmoid_prime(z), "that is the quadratic delta: with cross-entropy the "
+              hint=("one delta per example and output: no sum, no mean",
+                    "elementwise a - y; no sum, no mean (the delta is per example)"),
+              mistakes=[((a - y) / (a * (1 - a)), _DC_DA_CE), ((a - y) * sigmoid_prime(z), "that is the quadratic delta: with cross-entropy the "
                                                       "sigma'(z) cancels, leaving a - y"),
                         (y - a, "sign: the delta is a - y"),
                         ((a - y) / 2, "the delta is per example: do not divide by n here")])
@@ -496,16 +514,19 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
     is, ``None`` if that takes more than ``max_epochs`` steps.
 
     Ladder: returns an int; 0 when already below (off-by-one); the chapter's neurons with both
-    deltas; ``None`` when out of epochs; reached exactly at ``max_epochs`` (off-by-one at the
-    end). Hidden: 12 random neurons/thresholds vs a reference loop (answers may differ by one
-    only when the output lands within 1e-9 of the threshold).
+    deltas; ``None`` when out of epochs; reached exactly at ``max_epochs``, and ``None`` when
+    it needs one step more than ``max_epochs`` (off-by-one at both ends). Hidden: 12 random
+    neurons/thresholds, half of them with ``max_epochs`` at the boundary, vs a reference loop
+    (answers may differ by one only when the output lands within 1e-9 of the threshold).
     """
     lad = _ladder("epochs_until_below", student, hidden)
     names = ("w", "b", "eta", "delta", "threshold", "max_epochs")
 
     def count(out, expected, shown, step, hint, mistakes=()):
         if expected is None:
-            lad.check(out is None, step, inputs=shown, expected=None, got=out, hint=hint)
+            diag = dict(mistakes)
+            wrong = int(out) if isinstance(out, (int, np.integer)) and not isinstance(out, (bool, np.bool_)) else None
+            lad.check(out is None, step, inputs=shown, expected=None, got=out, hint=diag.get(wrong, hint))
             return
         if out is not None and (isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, np.integer))):
             lad.fail(step, inputs=shown, expected=f"the integer {expected}", got=f"{fmt(out)} ({type(out).__name__})",
@@ -524,9 +545,14 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
 
     if hidden:
         def draw(g):
-            return (float(g.normal(0, 2)), float(g.normal(0, 2)), float(g.uniform(0.05, 1.0)),
+            args = [float(g.normal(0, 2)), float(g.normal(0, 2)), float(g.uniform(0.05, 1.0)),
                     _DELTAS["quadratic" if g.random() < 0.5 else "cross_entropy"],
-                    float(g.uniform(0.05, 0.95)), int(g.integers(1, 400)))
+                    float(g.uniform(0.05, 0.95)), int(g.integers(1, 400))]
+            if g.random() < 0.5:  # the boundary: max_epochs is exactly the answer, or one less
+                needed = _ref_epochs(*args[:5], 400)
+                if needed is not None and needed > 1:
+                    args[5] = needed - int(g.integers(0, 2))
+            return tuple(args)
 
         def compare(got, expected, args):
             if expected is None:
@@ -580,4 +606,10 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
     out, shown, _ = run(2.0, 2.0, 0.15, "quadratic", 0.5, exp)
     count(out, exp, shown, f"edge case: reached exactly at the last allowed epoch (max_epochs = {exp}) -> {exp}",
           "after the last allowed step, test the output once more before giving up")
+
+    out, shown, _ = run(2.0, 2.0, 0.15, "quadratic", 0.5, exp - 1)
+    count(out, None, shown, f"edge case: needs {exp} epochs but max_epochs = {exp - 1} -> None",
+          ("at most max_epochs gradient steps are allowed",
+           "stop after max_epochs steps; if the output is still not below the threshold, return None"),
+          mistakes=[(exp, "off by one: you allowed max_epochs + 1 steps; at most max_epochs are allowed")])
     lad.passed()

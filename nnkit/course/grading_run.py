@@ -1,0 +1,158 @@
+"""A whole class graded by :mod:`nnkit.course.trusted`: in parallel, resumable, on one machine or a cluster.
+
+The unit of work is one submission (a :class:`~nnkit.course.trusted.Task`). Tasks run on a
+local process pool (``jobs`` processes, default: every core) or, with ``scheduler``, on a Dask
+distributed cluster (``tcp://host:8786``; every worker needs this course tree at the same path
+and nnkit installed, e.g. a shared file system and the same container image).
+
+Each finished submission is written at once to ``OUT/results/<student>__<chapter>.json``
+together with a fingerprint of what was graded (the submitted notebooks, the release and the
+checks). A run that is killed can be started again: submissions whose fingerprint is
+unchanged are not graded again. At the end ``OUT/grades.csv`` and
+``OUT/feedback/<student>/<chapter>.html`` are written.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import secrets
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Callable
+
+import nnkit
+from nnkit.course.grade import SubmissionResult, write_grades_csv
+from nnkit.course.manifest import Course, load_course
+from nnkit.course.sandbox import Limits
+from nnkit.course.trusted import (GradingSettings, Task, collect, feedback_html, grade_submission,
+                                  result_from_json, result_to_json)
+
+__all__ = ["grade_class", "fingerprint"]
+
+
+def fingerprint(task: Task, course: Course) -> str:
+    """Hash of everything a submission's grade depends on (its files, the release, nnkit)."""
+    h = hashlib.sha256()
+    h.update(f"{task.student}\0{task.chapter}\0{sorted(task.notebooks)}\0{task.messages}".encode())
+    for name in sorted(task.notebooks):
+        h.update(Path(task.notebooks[name]).read_bytes())
+    chapter = course.chapter(task.chapter)
+    for paths in chapter.notebook_paths:
+        if paths.release_ipynb.exists():
+            h.update(paths.release_ipynb.read_bytes())
+    pkg = Path(nnkit.__file__).parent
+    for py in sorted(pkg.rglob("*.py")):
+        if "course" not in py.relative_to(pkg).parts:
+            h.update(py.read_bytes())
+    return h.hexdigest()
+
+
+def _grade_task(task_data: dict, settings_data: dict) -> dict:
+    """Grade one task given as plain data (what a pool process or a Dask worker runs)."""
+    settings_data = dict(settings_data)
+    settings_data["limits"] = Limits(**settings_data["limits"])
+    settings = GradingSettings(**settings_data)
+    task = Task(**task_data)
+    try:
+        result, transcripts = grade_submission(task, settings)
+    except Exception as exc:  # the grader itself failed on this submission: say so on its row
+        result = SubmissionResult(task.student, task.chapter, "error", 0.0,
+                                  messages=[*task.messages, f"grading failed: {type(exc).__name__}: {exc}"])
+        transcripts = {}
+        try:
+            result.max_score = load_course(task.root).chapter(task.chapter).points
+        except Exception:
+            pass
+    return result_to_json(result, transcripts)
+
+
+def grade_class(course: Course, submissions_dir: Path, out_dir: Path, chapter_ids: list[str] | None = None,
+                jobs: int | None = None, scheduler: str | None = None, settings: GradingSettings | None = None,
+                log: Callable[[str], None] = print) -> list[SubmissionResult]:
+    """Grade every submission under ``submissions_dir``; write results, grades.csv and feedback.
+
+    Parameters
+    ----------
+    course : Course
+    submissions_dir : Path
+        ``<student>/<chapter-id>/<notebook>.ipynb``.
+    out_dir : Path
+        Results (``results/``, kept for resuming), ``grades.csv`` and ``feedback/``.
+    chapter_ids : list of str, optional
+        Only these chapters.
+    jobs : int, optional
+        Local processes (default: the number of cores).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler; tasks then run on its workers.
+    settings : GradingSettings, optional
+        Timeouts, limits, sandbox on/off; the hidden-test secret is drawn here if not given.
+    """
+    settings = settings or GradingSettings()
+    if not settings.secret:
+        settings = replace(settings, secret=secrets.randbits(63))
+    out_dir = Path(out_dir)
+    results_dir = out_dir / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    tasks, problems = collect(Path(submissions_dir), course, chapter_ids)
+    for p in problems:
+        log(f"refused: {p}")
+    done: dict[tuple[str, str], dict] = {}
+    pending: list[tuple[Task, str]] = []
+    for task in tasks:
+        key = fingerprint(task, course)
+        path = results_dir / f"{task.student}__{task.chapter}.json"
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("fingerprint") == key:
+                    done[(task.student, task.chapter)] = data
+                    continue
+            except ValueError:
+                pass
+        pending.append((task, key))
+    log(f"{len(tasks)} submission(s): {len(done)} already graded, {len(pending)} to grade")
+    settings_data = asdict(settings)
+    start = time.perf_counter()
+
+    def finished(task: Task, key: str, data: dict) -> None:
+        data["fingerprint"] = key
+        path = results_dir / f"{task.student}__{task.chapter}.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a killed run never leaves half a result
+        done[(task.student, task.chapter)] = data
+        log(f"graded {task.student}/{task.chapter}: {sum(c['score'] for c in data['cells']):g}")
+
+    if pending and scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            futures = {client.submit(_grade_task, asdict(t), settings_data, pure=False): (t, k) for t, k in pending}
+            for fut in as_completed(futures):
+                finished(*futures[fut], fut.result())
+    elif pending:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+        if workers == 1:
+            for t, k in pending:
+                finished(t, k, _grade_task(asdict(t), settings_data))
+        else:
+            with cf.ProcessPoolExecutor(workers) as pool:
+                futures = {pool.submit(_grade_task, asdict(t), settings_data): (t, k) for t, k in pending}
+                for fut in cf.as_completed(futures):
+                    finished(*futures[fut], fut.result())
+    log(f"graded {len(pending)} submission(s) in {time.perf_counter() - start:.1f} s")
+
+    results = []
+    for task in tasks:
+        res, transcripts = result_from_json(done[(task.student, task.chapter)])
+        page = out_dir / "feedback" / task.student / f"{task.chapter}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(feedback_html(res, transcripts), encoding="utf-8")
+        res.feedback_files = [page]
+        results.append(res)
+    write_grades_csv(course, results, out_dir / "grades.csv")
+    return results
