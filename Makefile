@@ -21,9 +21,12 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Students work in work/ (git-ignored copies of chapters/, never overwritten; see
 # nnkit/course/workspace.py), so a `git pull` of a new release cannot touch their answers.
+# lab-config/ (first on JUPYTER_CONFIG_PATH) turns nbgrader's instructor tools off for this lab:
+# no Formgrader, Create Assignment, course or assignment list; students keep Validate.
+STUDENT_JUPYTER := JUPYTER_CONFIG_PATH=$(CURDIR)/lab-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH),)
 lab: setup
 	$(BIN)/python -m nnkit.course.workspace work
-	$(BIN)/jupyter lab work/ $(ROOT_FLAG)
+	$(STUDENT_JUPYTER) $(BIN)/jupyter lab work/ $(ROOT_FLAG)
 
 test: setup
 	$(BIN)/python -m pytest

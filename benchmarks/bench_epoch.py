@@ -169,7 +169,7 @@ def make_matmul_only(X, Y):
 # --------------------------------------------------------------------------- timing
 
 
-def run_rounds(impls, repeats):
+def run_rounds(impls, repeats, clock=time.perf_counter):
     """Median seconds per epoch for every (implementation, batch size).
 
     Measurements are interleaved (round-robin over implementations and batch sizes, one
@@ -187,9 +187,9 @@ def run_rounds(impls, repeats):
             if r >= reps:
                 continue
             for B in BATCHES:
-                t0 = time.perf_counter()
+                t0 = clock()
                 epoch(B)
-                times[(name, B)].append(time.perf_counter() - t0)
+                times[(name, B)].append(clock() - t0)
     medians = {k: statistics.median(v) for k, v in times.items()}
     accs = {name: (acc() if acc is not None else None) for name, (_, acc, _) in epochs.items()}
     return medians, accs
@@ -201,6 +201,10 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=None, help="repeats per measurement (default 7, quick 3)")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit numpy's BLAS (via threadpoolctl) and torch to this many threads")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall: elapsed time (default); cpu: this process's CPU time (time.process_time), "
+                             "which on a loaded shared machine leaves out the time spent waiting for a core "
+                             "(use with --threads 1)")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 7)
     slow_repeats = 1 if args.quick else max(3, repeats // 2)
@@ -238,7 +242,8 @@ def main(argv=None):
     impls.append(("matmul only (float64, floor)", lambda: make_matmul_only(X, Y), repeats))
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    results, accs = run_rounds(impls, repeats)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    results, accs = run_rounds(impls, repeats, clock)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
     print(f"# One training epoch, 784-30-10 sigmoid + cross-entropy, n = {X.shape[0]} MNIST digits, eta = {ETA}")
@@ -247,7 +252,8 @@ def main(argv=None):
     print(f"- numpy {np.__version__} with {blas}, {threads} BLAS thread(s)"
           + (f"; torch {torch_version} with {torch.get_num_threads()} thread(s)" if torch_version else ""))
     print(f"- median of {repeats} timed epochs per cell ({slow_repeats} for the per-example loop), interleaved, "
-          f"after one warm-up epoch; 1-min load average {load_before:.2f} before, {load_after:.2f} after")
+          f"after one warm-up epoch; {args.clock} clock; 1-min load average {load_before:.2f} before, "
+          f"{load_after:.2f} after")
     if torch_note:
         print(f"- {torch_note}")
     print()

@@ -26,6 +26,7 @@ __all__ = [
     "check_nonnegative",
     "as_generator",
     "as_labels",
+    "lookup",
 ]
 
 
@@ -137,6 +138,14 @@ def as_generator(rng, name: str = "rng") -> np.random.Generator:
     )
 
 
+def lookup(registry: dict, name: str, arg: str, kind: str):
+    """``registry[name]``, or a ``ValueError`` naming ``arg`` that lists the known names."""
+    try:
+        return registry[name]
+    except KeyError:
+        raise ValueError(f"{arg}: unknown {kind} {name!r}; expected one of {sorted(registry)}") from None
+
+
 def as_labels(labels, n_classes: int, name: str = "labels", n: int | None = None) -> np.ndarray:
     """Return integer class labels as a 1-D int64 array, or raise naming ``name``.
 
@@ -163,6 +172,5 @@ def as_labels(labels, n_classes: int, name: str = "labels", n: int | None = None
     out_of_range = (arr < 0) | (arr >= n_classes)
     if out_of_range.any():
         bad = int(np.argmax(out_of_range))
-        raise ValueError(f"{name}: expected class labels in 0..{n_classes - 1} (C={n_classes}), got {int(arr[bad])} "
-                         f"at index {bad}")
+        raise ValueError(f"{name}: expected class labels in 0..{n_classes - 1}, got {int(arr[bad])} at index {bad}")
     return arr

@@ -30,6 +30,7 @@ from nnkit._validate import (
     check_nonnegative,
     check_probabilities,
     check_same_shape,
+    lookup,
 )
 from nnkit.concepts import implements
 
@@ -622,9 +623,4 @@ def get_activation(name_or_obj) -> Activation:
         return name_or_obj
     if not isinstance(name_or_obj, str):
         raise TypeError(f"name_or_obj: expected an activation name (str) or Activation, got {type(name_or_obj).__name__}")
-    try:
-        return ACTIVATIONS[name_or_obj]
-    except KeyError:
-        raise ValueError(
-            f"name_or_obj: unknown activation {name_or_obj!r}; expected one of {sorted(ACTIVATIONS)}"
-        ) from None
+    return lookup(ACTIVATIONS, name_or_obj, "name_or_obj", "activation")

@@ -39,38 +39,37 @@ tanh                                       nnkit.activations._tanh
 tanh_prime                                 nnkit.activations._tanh_prime
 relu                                       nnkit.activations._relu
 relu_prime                                 nnkit.activations._relu_prime
-leaky_relu                                 nnkit.activations._leaky_relu
-leaky_relu_prime                           nnkit.activations._leaky_relu_prime
-prelu                                      nnkit.activations._prelu
-prelu_prime                                nnkit.activations._prelu_prime
+leaky_relu, prelu                          nnkit.activations._prelu  (one formula, alpha fixed or learned)
+leaky_relu_prime, prelu_prime              nnkit.activations._prelu_prime
 prelu_alpha_grad                           nnkit.activations._prelu_alpha_grad
 elu                                        nnkit.activations._elu
 elu_prime                                  nnkit.activations._elu_prime
 softmax                                    nnkit.activations._softmax
 softmax_jvp                                nnkit.activations._softmax_jvp
 logsumexp                                  nnkit.activations._logsumexp
-log_softmax                                nnkit.activations._log_softmax (-> logsumexp)
+log_softmax                                nnkit.activations._log_softmax  (-> logsumexp)
 maxout_forward                             nnkit.activations._maxout_forward
 maxout_backward                            nnkit.activations._maxout_backward
 quadratic_cost                             nnkit.costs._quadratic_terms
-mse                                        nnkit.costs._mse (-> quadratic_cost)
-quadratic_delta                            nnkit.costs._quadratic_sigmoid_delta (-> sigmoid_prime)
+mse                                        nnkit.costs._mse  (-> quadratic_cost)
+quadratic_delta                            nnkit.costs._quadratic_sigmoid_delta  (-> sigmoid_prime)
 cross_entropy_cost                         nnkit.costs._bce_terms, nnkit.costs._bce_logit_terms
 cross_entropy_delta, log_likelihood_delta  nnkit.costs._output_error  (a - y)
 log_likelihood_cost                        nnkit.costs._log_likelihood_terms,
-                                           nnkit.costs._log_likelihood_logit_terms (-> log_softmax)
-neuron_step                                nnkit.neuron._neuron_step (-> sigmoid)
-neuron_trajectory                          nnkit.neuron._neuron_trajectory (-> neuron_step, sigmoid)
+                                           nnkit.costs._log_likelihood_logit_terms  (-> log_softmax)
+neuron_step                                nnkit.neuron._neuron_step  (-> sigmoid)
+neuron_trajectory                          nnkit.neuron._neuron_trajectory  (-> neuron_step)
+epochs_until_below                         nnkit.neuron._epochs_until_below  (-> neuron_trajectory, sigmoid)
 l2_penalty                                 nnkit.regularization._l2_penalty
 l2_gradient                                nnkit.regularization._l2_gradient
-weight_decay_update                        nnkit.regularization._weight_decay_update
+weight_decay_update                        nnkit.regularization._weight_decay_update  (-> l2_gradient, sgd_update)
 l1_penalty                                 nnkit.regularization._l1_penalty
 l1_gradient                                nnkit.regularization._l1_gradient
-l1_update                                  nnkit.regularization._l1_update
+l1_update                                  nnkit.regularization._l1_update  (-> l1_gradient, sgd_update)
 sgd_update                                 nnkit.optim._sgd_update
 momentum_update                            nnkit.optim._momentum_update
 dropout_forward                            nnkit.dropout._dropout_mask, nnkit.dropout._dropout_apply
-dropout_backward                           nnkit.dropout._dropout_apply (the same ``x * mask``)
+dropout_backward                           nnkit.dropout._dropout_apply  (the same ``x * mask``)
 normal_init                                nnkit.init._normal_init
 scaled_normal_init                         nnkit.init._scaled_normal_init
 xavier_init                                nnkit.init._xavier_normal_init, nnkit.init._xavier_uniform_init

@@ -36,6 +36,7 @@ from nnkit._validate import (
     check_one_hot,
     check_probabilities,
     check_same_shape,
+    lookup,
 )
 from nnkit.activations import _log_softmax, _sigmoid, _sigmoid_prime
 from nnkit.concepts import implements
@@ -436,10 +437,7 @@ def get_cost(name_or_obj):
     style) is instantiated; an object with ``fn``, ``delta`` and ``output`` is returned as is.
     """
     if isinstance(name_or_obj, str):
-        try:
-            return COSTS[name_or_obj]()
-        except KeyError:
-            raise ValueError(f"name_or_obj: unknown cost {name_or_obj!r}; expected one of {sorted(COSTS)}") from None
+        return lookup(COSTS, name_or_obj, "name_or_obj", "cost")()
     if isinstance(name_or_obj, type) and issubclass(name_or_obj, _Cost):
         return name_or_obj()
     if all(hasattr(name_or_obj, attr) for attr in ("fn", "delta", "output")) and not isinstance(name_or_obj, type):

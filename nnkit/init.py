@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnkit._validate import as_generator, check_positive_int
+from nnkit._validate import as_generator, check_positive_int, lookup
 from nnkit.concepts import implements
 
 __all__ = [
@@ -169,7 +169,4 @@ def get_initializer(name):
         return name
     if not isinstance(name, str):
         raise TypeError(f"name: expected an initializer name (str) or callable, got {type(name).__name__}")
-    try:
-        return INITIALIZERS[name]
-    except KeyError:
-        raise ValueError(f"name: unknown initializer {name!r}; expected one of {sorted(INITIALIZERS)}") from None
+    return lookup(INITIALIZERS, name, "name", "initializer")

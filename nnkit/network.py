@@ -20,19 +20,22 @@ the cost asks for (``cost.output``: sigmoid, softmax or linear). Backpropagation
     \frac{\partial C}{\partial b^{l}} = \textstyle\sum_{\text{rows}} \Delta^{l}.
 
 One matrix product per layer and direction handles the whole mini-batch (no loop over
-examples). Training (:meth:`Network.fit`) is SGD with optional momentum, L2 weight decay and
-L1 (both scaled by ``n`` = the training-set size, the book's convention), inverted dropout on
-hidden layers, early stopping on validation accuracy, a per-epoch :class:`History` and a
-``tqdm`` progress bar.
+examples). Training (:meth:`Network.fit`) is the course's pieces put together: for each
+mini-batch, backpropagation, then the penalties' gradients (:class:`nnkit.regularization.L2`
+/ :class:`~nnkit.regularization.L1`, scaled by ``n`` = the training-set size, the book's
+convention) and a step of the optimizer (:class:`nnkit.optim.SGD` or
+:class:`~nnkit.optim.Momentum`); inverted dropout (``nnkit.dropout``) on hidden layers, early
+stopping on validation accuracy, a per-epoch :class:`History` and a ``tqdm`` progress bar.
 
-Performance notes (see ``benchmarks/``): inputs are validated once when a public method is
-entered; the training loop then runs on preallocated buffers with in-place numpy kernels
-(for the registry activations the derivative is computed from the activation itself, e.g.
-:math:`\sigma' = a(1-a)`, :math:`\tanh' = 1 - a^2`), scales the output error by
-``eta/m`` once so that every gradient comes out already multiplied by the learning rate, and
-updates the parameters in place (``net.weights[l]`` stays the same array object).
-Custom :class:`~nnkit.activations.Activation` or cost objects work too, through their
-(validated, slower) ``fn``/``prime``/``delta``.
+Every formula is computed by its one kernel (:mod:`nnkit.concepts`): the activations'
+``kernel`` / ``kernel_prime``, the cost's ``delta_kernel``, the dropout, penalty and optimizer
+kernels. Performance notes (see ``benchmarks/``): inputs are validated once when a public
+method is entered; the loop then runs the unvalidated kernels on preallocated buffers
+(``out=``), scales the output error by ``eta/m`` once (the book's ``eta/len(mini_batch)``) so
+every gradient comes out already multiplied by the learning rate, and updates the
+parameters in place (``net.weights[l]`` stays the same array object). Custom
+:class:`~nnkit.activations.Activation` or cost objects work too, through their (validated,
+slower) ``fn``/``prime``/``delta``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from nnkit import costs as _costs
 from nnkit._validate import (
     as_array,
     as_generator,
+    as_labels,
     check_nonnegative,
     check_one_hot,
     check_positive_int,
@@ -53,9 +57,10 @@ from nnkit._validate import (
     check_probability,
 )
 from nnkit.activations import ACTIVATIONS, get_activation
-from nnkit.dropout import dropout_forward
+from nnkit.dropout import _dropout_apply, _dropout_mask
 from nnkit.init import get_initializer
-from nnkit.regularization import l1_penalty, l2_penalty
+from nnkit.optim import SGD, Momentum
+from nnkit.regularization import L1, L2
 
 __all__ = ["History", "Network"]
 
@@ -105,128 +110,12 @@ class History:
         return None if self.best_epoch is None else self.validation_accuracy[self.best_epoch]
 
 
-# --------------------------------------------------------------------------- in-place kernels
-#
-# Private fast paths for the *registry* activations only. Each forward kernel overwrites its
-# argument with f(z); each "prime" kernel multiplies an upstream error ``d`` in place by
-# f'(z), computed from the activation a = f(z) (cheaper than recomputing from z).
-# tests/nnkit/test_network.py checks them against nnkit.activations. Overflow warnings of
-# exp are silenced by the callers' np.errstate (exp(-z) = inf gives the correct 0 or 1).
+_OUTPUTS = ("sigmoid", "softmax", "linear")  # output activations a cost may ask for
 
 
-def _sigmoid_(z):
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    z += 1.0
-    np.reciprocal(z, out=z)
-
-
-def _sigmoid_prime_(d, a, t):
-    np.subtract(1.0, a, out=t)
-    t *= a
-    d *= t
-
-
-def _tanh_(z):
-    np.tanh(z, out=z)
-
-
-def _tanh_prime_(d, a, t):
-    np.multiply(a, a, out=t)
-    np.subtract(1.0, t, out=t)
-    d *= t
-
-
-def _relu_(z):
-    np.maximum(z, 0.0, out=z)
-
-
-def _relu_prime_(d, a, t):  # relu'(0) = 0, and a > 0 exactly where z > 0
-    np.greater(a, 0.0, out=t)
-    d *= t
-
-
-_LEAKY_ALPHA = 0.01  # the registry's leaky_relu / elu use their default alpha
-_ELU_ALPHA = 1.0
-
-
-def _leaky_relu_(z):
-    z[...] = np.where(z > 0, z, _LEAKY_ALPHA * z)
-
-
-def _leaky_relu_prime_(d, a, t):  # a > 0 exactly where z > 0; value at 0 is alpha
-    t[...] = np.where(a > 0, 1.0, _LEAKY_ALPHA)
-    d *= t
-
-
-def _elu_(z):
-    z[...] = np.where(z > 0, z, _ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
-
-
-def _elu_prime_(d, a, t):  # alpha e^z = a + alpha for z <= 0
-    t[...] = np.where(a > 0, 1.0, a + _ELU_ALPHA)
-    d *= t
-
-
-def _identity_(z):
-    pass
-
-
-def _identity_prime_(d, a, t):
-    pass
-
-
-def _softmax_(z):
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-
-
-_FAST_HIDDEN = {
-    "sigmoid": (_sigmoid_, _sigmoid_prime_),
-    "tanh": (_tanh_, _tanh_prime_),
-    "relu": (_relu_, _relu_prime_),
-    "leaky_relu": (_leaky_relu_, _leaky_relu_prime_),
-    "elu": (_elu_, _elu_prime_),
-    "linear": (_identity_, _identity_prime_),
-}
-_FAST_OUTPUT = {"sigmoid": _sigmoid_, "softmax": _softmax_, "linear": _identity_}
-
-
-def _update(W, b, gW, gb, mu, vW, vb, wd_step, decay, l1_step, tmpW):
-    """In-place parameter update from gradients ``gW``/``gb`` already multiplied by eta.
-
-    Momentum: v <- mu v - (eta g + eta lambda/n W + eta lambda_1/n sign W), W <- W + v.
-    Without momentum: W <- (1 - eta lambda/n) W - eta lambda_1/n sign(W) - eta g (book's weight decay).
-    Biases get no penalty.
-    """
-    for l in range(len(W)):
-        Wl = W[l]
-        if mu > 0:
-            v = vW[l]
-            v *= mu
-            v -= gW[l]
-            if wd_step:
-                np.multiply(Wl, wd_step, out=tmpW[l])
-                v -= tmpW[l]
-            if l1_step:
-                np.sign(Wl, out=tmpW[l])
-                tmpW[l] *= l1_step
-                v -= tmpW[l]
-            Wl += v
-            vb[l] *= mu
-            vb[l] -= gb[l]
-            b[l] += vb[l]
-        else:
-            if l1_step:
-                np.sign(Wl, out=tmpW[l])  # sign of W before this step
-                tmpW[l] *= l1_step
-            if wd_step:
-                Wl *= decay
-            if l1_step:
-                Wl -= tmpW[l]
-            Wl -= gW[l]
-            b[l] -= gb[l]
+def _regularizers(lmbda, l1):
+    """The penalties in use: ``L2(lmbda)`` and/or ``L1(l1)`` (none for zero parameters)."""
+    return [r for r in (L2(lmbda), L1(l1)) if r.lmbda]
 
 
 # --------------------------------------------------------------------------- network
@@ -289,8 +178,8 @@ class Network:
         if self.hidden.prime is None:
             raise ValueError(f"hidden: {self.hidden.name!r} has no elementwise derivative and cannot be a hidden activation")
         self.cost = _costs.get_cost(cost)
-        if self.cost.output not in _FAST_OUTPUT:
-            raise ValueError(f"cost: output activation must be one of {sorted(_FAST_OUTPUT)}, got {self.cost.output!r}")
+        if self.cost.output not in _OUTPUTS:
+            raise ValueError(f"cost: output activation must be one of {sorted(_OUTPUTS)}, got {self.cost.output!r}")
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype: expected float64 or float32, got {self.dtype}")
@@ -321,16 +210,14 @@ class Network:
         return len(self.sizes)
 
     def _kernels(self):
-        """(hidden_fwd, hidden_prime, output_fwd, output_delta_kind); None where the slow path is needed."""
-        h = self.hidden
-        fast_h = _FAST_HIDDEN.get(h.name) if ACTIVATIONS.get(h.name) is h else None
-        c = self.cost
-        kind = None
-        if type(c) is _costs.CrossEntropyCost or type(c) is _costs.LogLikelihoodCost:
-            kind = "a-y"
-        elif type(c) is _costs.QuadraticCost:
-            kind = "a-y" if c.output == "linear" else "quadratic_sigmoid"
-        return fast_h, _FAST_OUTPUT[c.output], kind
+        """(f, f_prime, output, delta): the unvalidated kernels, or None where the validated
+        ``hidden.fn`` / ``hidden.prime`` / ``cost.delta`` must be used (custom objects).
+        ``output`` is None for a linear output (a = z)."""
+        h, c = self.hidden, self.cost
+        fast = h.kernel is not None and h.kernel_prime is not None
+        out = None if c.output == "linear" else ACTIVATIONS[c.output].kernel
+        delta = c.delta_kernel if isinstance(c, _costs._Cost) else None
+        return (h.kernel if fast else None), (h.kernel_prime if fast else None), out, delta
 
     def _check_params(self):
         """Weights/biases may have been replaced by hand: re-check shapes and dtype."""
@@ -364,35 +251,31 @@ class Network:
             check_probabilities(Y, name)
         return Y.astype(self.dtype, copy=False)
 
+    def _check_data(self, X, Y, lmbda, l1, n, what="example"):
+        """Validated (X, Y, lmbda, l1, n) for total_cost / backprop / fit; n defaults to len(X)."""
+        self._check_params()
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[0])
+        if X.shape[0] == 0:
+            raise ValueError(f"X: expected at least one {what}, got 0 rows")
+        lmbda, l1 = check_nonnegative(lmbda, "lmbda"), check_nonnegative(l1, "l1")
+        return X, Y, lmbda, l1, X.shape[0] if n is None else check_positive_int(n, "n")
+
     def _check_labels(self, labels, N):
+        """Class labels (N,) as int64 (one-hot targets (N, C) accepted); a single sigmoid output has classes 0, 1."""
         C = self.sizes[-1]
-        if isinstance(labels, (str, bytes)) or labels is None:
-            raise TypeError(f"labels: expected integer class labels of shape ({N},), got {type(labels).__name__}")
-        arr = np.asarray(labels)
-        if arr.ndim == 2 and arr.shape == (N, C) and C > 1:  # one-hot targets are accepted too
+        arr = labels if isinstance(labels, (str, bytes)) or labels is None else np.asarray(labels)
+        if getattr(arr, "shape", None) == (N, C) and C > 1:  # one-hot targets are accepted too
             Y = as_array(arr, "labels")
             check_one_hot(Y, "labels")
             return Y.argmax(axis=1)
-        if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-            raise TypeError(f"labels: expected integer class labels, got dtype {arr.dtype}")
-        if arr.shape != (N,):
-            raise ValueError(f"labels: expected shape ({N},) (one label per row of X) or one-hot ({N}, {C}), got {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.integer) and not (
-            np.isfinite(arr).all() and np.array_equal(np.rint(arr), arr)
-        ):
-            raise ValueError("labels: expected whole-number class labels")
-        n_cls = max(C, 2)
-        bad = (arr < 0) | (arr >= n_cls)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ValueError(f"labels: expected class labels in 0..{n_cls - 1}, got {arr[i].item()!r} at index {i}")
-        return arr.astype(np.int64)
+        return as_labels(labels, max(C, 2), "labels", n=N)
 
     # ------------------------------------------------------------------ forward
 
     def _forward(self, X):
         """Output activations for validated X (rows in self.dtype), chunked; also returns the logits."""
-        fast_h, out_fwd, _ = self._kernels()
+        f, _, out_f, _ = self._kernels()
         L = len(self.weights)
         outs, logits = [], []
         with np.errstate(over="ignore"):
@@ -402,15 +285,10 @@ class Network:
                     z = a @ self.weights[l]
                     z += self.biases[l]
                     if l < L - 1:
-                        if fast_h is not None:
-                            fast_h[0](z)
-                            a = z
-                        else:
-                            a = np.asarray(self.hidden.fn(z), dtype=self.dtype)
+                        a = f(z, out=z) if f is not None else np.asarray(self.hidden.fn(z), dtype=self.dtype)
                     else:
                         logits.append(z.copy())
-                        out_fwd(z)
-                        outs.append(z)
+                        outs.append(z if out_f is None else out_f(z, out=z))
         if not outs:  # N = 0
             C = self.sizes[-1]
             return np.empty((0, C), self.dtype), np.empty((0, C), self.dtype)
@@ -467,12 +345,7 @@ class Network:
     # ------------------------------------------------------------------ cost
 
     def _penalty(self, lmbda, l1, n):
-        p = 0.0
-        if lmbda:
-            p += l2_penalty(self.weights, lmbda, n)
-        if l1:
-            p += l1_penalty(self.weights, l1, n)
-        return p
+        return sum(r.penalty_kernel(self.weights, r.lmbda, n) for r in _regularizers(lmbda, l1))
 
     def _data_cost(self, A, Z, Y):
         """Mean cost from outputs A / logits Z (the stable from-logits form where the cost has one)."""
@@ -507,104 +380,78 @@ class Network:
         -------
         float
         """
-        self._check_params()
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
-        lmbda = check_nonnegative(lmbda, "lmbda")
-        l1 = check_nonnegative(l1, "l1")
-        n = X.shape[0] if n is None else check_positive_int(n, "n")
-        if X.shape[0] == 0:
-            raise ValueError("X: expected at least one example, got 0 rows")
+        X, Y, lmbda, l1, n = self._check_data(X, Y, lmbda, l1, n)
         A, Z = self._forward(X)
         return self._data_cost(A, Z, Y) + self._penalty(lmbda, l1, n)
 
     # ------------------------------------------------------------------ backprop (shared kernel)
 
     def _make_step(self, m_max, keep_prob=1.0, rng=None):
-        """Build ``step(X, Y, scale) -> (gW, gb)`` specialised for this network and batch size.
+        r"""Build ``step(X, Y, scale) -> (gW, gb)``: backpropagation for one mini-batch.
 
-        ``step`` returns the gradients of ``scale * sum_x C_x`` (no penalty) for a validated,
-        C-contiguous batch X (m, D), Y (m, C) with m <= m_max: with ``scale = 1/m`` those of
-        the mean cost; :meth:`fit` passes ``eta/m`` so they come out already multiplied by
-        the learning rate. Results are written into (and returned as) reused buffers.
-        Everything that does not change between mini-batches (kernels, buffers, attribute
-        lookups) is resolved here, once. Must run inside ``np.errstate(over="ignore")``.
+        For a validated, C-contiguous batch X (m, D), Y (m, C) with m <= m_max, ``step``
+        returns the gradients of ``scale * sum_x C_x`` (no penalty; ``scale = 1/m``: the mean
+        cost; :meth:`fit` passes ``eta/m``), written into reused buffers (also listed, weights
+        first, as ``step.grads``). The book's four equations, in rows:
+
+        * forward: :math:`Z^l = A^{l-1} W^l + b^l`, :math:`A^l = f(Z^l)` (inverted dropout
+          on hidden layers), the output activation of the cost in the last layer;
+        * output error: :math:`\Delta^L = \text{scale} \cdot \delta(Z^L, A^L, Y)` (the cost's delta);
+        * backward: :math:`\Delta^{l} = (\Delta^{l+1} W^{l+1\,T}) \odot f'(Z^{l})`;
+        * gradients: :math:`\partial C/\partial W^l = A^{l-1\,T}\Delta^l`,
+          :math:`\partial C/\partial b^l = \sum_\text{rows} \Delta^l`.
+
+        Kernels and buffers are resolved here, once. Must run inside ``np.errstate(over="ignore")``.
         """
-        fast_h, out_fwd, kind = self._kernels()
+        f, f_prime, out_f, delta = self._kernels()
         dt = self.dtype
         W, b = self.weights, self.biases
-        L = len(W)
+        last = len(W) - 1
         outs = self.sizes[1:]
-        H_full = [np.empty((m_max, k), dt) for k in outs]   # Z, then A = f(Z) in place
+        Z_full = [np.empty((m_max, k), dt) for k in outs]   # weighted inputs Z
+        A_full = [np.empty((m_max, k), dt) for k in outs]   # activations A = f(Z)
         D_full = [np.empty((m_max, k), dt) for k in outs]   # errors Delta
-        T_full = [np.empty((m_max, k), dt) for k in outs]   # scratch for f'
+        T_full = [np.empty((m_max, k), dt) for k in outs]   # f'(Z)
         gW = [np.empty_like(w) for w in W]
         gb = [np.empty_like(v) for v in b]
         WT = [w.T for w in W]                                # views: follow in-place updates
-        hid_fwd, hid_prime = fast_h if fast_h is not None else (None, None)
-        hidden_fn, hidden_prime = self.hidden.fn, self.hidden.prime
-        cost_delta = self.cost.delta
+        hidden_fn, hidden_prime, cost_delta = self.hidden.fn, self.hidden.prime, self.cost.delta
         dropout = keep_prob < 1.0
-        matmul, subtract, add_reduce = np.matmul, np.subtract, np.add.reduce
-        last = L - 1
+        matmul, add_reduce = np.matmul, np.add.reduce
 
         def step(X, Y, scale):
             m = X.shape[0]
-            if m == m_max:
-                Hs, Ds, Ts = H_full, D_full, T_full
-            else:
-                Hs = [h[:m] for h in H_full]
-                Ds = [d[:m] for d in D_full]
-                Ts = [t[:m] for t in T_full]
-            inputs = [X]   # input of each layer (after dropout)
-            hs = []        # hidden activations before dropout (for f')
-            zs = []        # hidden pre-activations (custom activations only)
-            masks = []
-            a = X
-            for l in range(last):
-                z = matmul(a, W[l], out=Hs[l])
+            Zs, As, Ds, Ts = (Z_full, A_full, D_full, T_full) if m == m_max else (
+                [v[:m] for v in Z_full], [v[:m] for v in A_full], [v[:m] for v in D_full], [v[:m] for v in T_full])
+            inputs, masks, a = [X], [], X      # inputs[l] = A^{l-1} after dropout
+            for l in range(last):              # forward through the hidden layers
+                z = matmul(a, W[l], out=Zs[l])
                 z += b[l]
-                if hid_fwd is not None:
-                    hid_fwd(z)
-                    h = z
-                else:
-                    zs.append(z.copy())
-                    h = np.asarray(hidden_fn(z), dtype=dt)
-                hs.append(h)
+                a = f(z, out=As[l]) if f is not None else np.asarray(hidden_fn(z), dtype=dt)
                 if dropout:
-                    a, mask = dropout_forward(h, keep_prob, rng)
-                    masks.append(mask)
-                else:
-                    a = h
+                    masks.append(_dropout_mask(a.shape, keep_prob, rng, dt))
+                    a = _dropout_apply(a, masks[-1])
                 inputs.append(a)
-            z = matmul(a, W[last], out=Hs[last])
+            z = matmul(a, W[last], out=Zs[last])
             z += b[last]
-            zL = z.copy() if kind is None else None
-            out_fwd(z)
-            # output error Delta^L = scale * delta(z, a, y), per example
-            d = Ds[last]
-            if kind == "a-y":
-                subtract(z, Y, out=d)
-            elif kind == "quadratic_sigmoid":
-                subtract(z, Y, out=d)
-                _sigmoid_prime_(d, z, Ts[last])
+            a = z if out_f is None else out_f(z, out=As[last])
+            if delta is not None:              # output error Delta^L
+                d = delta(z, a, Y, out=Ds[last])
             else:
-                d[...] = cost_delta(zL, z, Y)
+                d = Ds[last]
+                d[...] = cost_delta(z, a, Y)
             d *= scale
-            for l in range(last, -1, -1):
+            for l in range(last, -1, -1):      # backward
                 matmul(inputs[l].T, d, out=gW[l])
                 add_reduce(d, axis=0, out=gb[l])
                 if l:
-                    dn = matmul(d, WT[l], out=Ds[l - 1])
+                    d = matmul(d, WT[l], out=Ds[l - 1])
                     if dropout:
-                        dn *= masks[l - 1]
-                    if hid_prime is not None:
-                        hid_prime(dn, hs[l - 1], Ts[l - 1])
-                    else:
-                        dn *= hidden_prime(zs[l - 1])
-                    d = dn
+                        _dropout_apply(d, masks[l - 1], out=d)
+                    d *= f_prime(Zs[l - 1], out=Ts[l - 1]) if f_prime is not None else hidden_prime(Zs[l - 1])
             return gW, gb
 
+        step.grads = gW + gb
         return step
 
     def backprop(self, X, Y, lmbda=0.0, l1=0.0, n=None):
@@ -627,26 +474,15 @@ class Network:
         grads_W : list of ndarray, shapes of ``weights``
         grads_b : list of ndarray, shapes of ``biases``
         """
-        self._check_params()
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
-        lmbda = check_nonnegative(lmbda, "lmbda")
-        l1 = check_nonnegative(l1, "l1")
+        X, Y, lmbda, l1, n = self._check_data(X, Y, lmbda, l1, n)
         N = X.shape[0]
-        if N == 0:
-            raise ValueError("X: expected at least one example, got 0 rows")
-        n = N if n is None else check_positive_int(n, "n")
         X = np.ascontiguousarray(X)
         with np.errstate(over="ignore"):
             gW, gb = self._make_step(N)(X, np.ascontiguousarray(Y), 1.0 / N)
         grads_W = [g.copy() for g in gW]
-        grads_b = [g.copy() for g in gb]
-        for g, Wl in zip(grads_W, self.weights):
-            if lmbda:
-                g += (lmbda / n) * Wl
-            if l1:
-                g += (l1 / n) * np.sign(Wl)
-        return grads_W, grads_b
+        for r in _regularizers(lmbda, l1):
+            r.add_gradient(self.weights, grads_W, n)
+        return grads_W, [g.copy() for g in gb]
 
     # ------------------------------------------------------------------ training
 
@@ -709,17 +545,10 @@ class Network:
         History
         """
         # ---- validate everything once; the loop below trusts its inputs
-        self._check_params()
-        X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
-        n = X.shape[0]
-        if n == 0:
-            raise ValueError("X: expected at least one training example, got 0 rows")
+        X, Y, lmbda, l1, n = self._check_data(X, Y, lmbda, l1, None, "training example")
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
         eta = check_nonnegative(eta, "eta")
-        lmbda = check_nonnegative(lmbda, "lmbda")
-        l1 = check_nonnegative(l1, "l1")
         mu = check_probability(momentum, "momentum", allow_one=False)
         keep_prob = check_probability(keep_prob, "keep_prob", allow_zero=False)
         if validation is not None:
@@ -749,14 +578,9 @@ class Network:
         Xb_full = np.empty((m_full, X.shape[1]), self.dtype)
         Yb_full = np.empty((m_full, Y.shape[1]), self.dtype)
         W, b = self.weights, self.biases
-        L = len(W)
-        wd_step = eta * lmbda / n          # eta * lambda / n   (L2)
-        decay = 1.0 - wd_step              # weight-decay factor
-        l1_step = eta * l1 / n             # eta * lambda_1 / n (L1)
-        vW = [np.zeros_like(w) for w in W] if mu > 0 else None
-        vb = [np.zeros_like(v) for v in b] if mu > 0 else None
-        tmpW = [np.empty_like(w) for w in W] if (l1_step or (mu > 0 and wd_step)) else None
-        plain = mu == 0 and not lmbda and not l1_step
+        optimizer = Momentum(eta, mu) if mu > 0 else SGD(eta)   # velocities start at zero
+        penalties = _regularizers(lmbda, l1)                     # L2 and/or L1, scaled by 1/n
+        params, grads = W + b, step.grads                        # step() refills the same buffers
         batches = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
         take = np.take
         best_score, since_best, best_params = -np.inf, 0, None
@@ -781,13 +605,10 @@ class Network:
                         else:
                             Xb = take(X, idx, axis=0, out=Xb_full[:m], mode="clip")
                             Yb = take(Y, idx, axis=0, out=Yb_full[:m], mode="clip")
-                        gW, gb = step(Xb, Yb, eta / m)
-                        if plain:  # the common case, kept to the bare minimum of calls
-                            for l in range(L):
-                                W[l] -= gW[l]
-                                b[l] -= gb[l]
-                        else:
-                            _update(W, b, gW, gb, mu, vW, vb, wd_step, decay, l1_step, tmpW)
+                        gW, gb = step(Xb, Yb, eta / m)    # backpropagation: eta x mean-cost gradients
+                        for r in penalties:                # + eta lambda/n W, + eta lambda_1/n sign(W)
+                            r.add_gradient(W, gW, n, eta)
+                        optimizer.apply(params, grads, eta=1.0)  # SGD or momentum step (eta already in)
                     hist.epochs_run = epoch + 1
                     # ---- monitoring (once per epoch)
                     penalty = self._penalty(lmbda, l1, n) if (monitor_training or validation is not None) else 0.0

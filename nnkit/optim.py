@@ -23,15 +23,15 @@ __all__ = ["SGD", "Momentum"]
 
 @implements("sgd_update")
 def _sgd_update(p, g, eta):
-    r"""In place: :math:`p \leftarrow p - \eta g`."""
-    p -= eta * g
+    r"""In place: :math:`p \leftarrow p - \eta g` (``eta = 1``: ``g`` already carries the learning rate)."""
+    p -= g if eta == 1.0 else eta * g
 
 
 @implements("momentum_update")
 def _momentum_update(p, v, g, eta, mu):
     r"""In place: :math:`v \leftarrow \mu v - \eta g`, then :math:`p \leftarrow p + v`."""
     v *= mu
-    v -= eta * g
+    v -= g if eta == 1.0 else eta * g
     p += v
 
 
@@ -79,10 +79,13 @@ class SGD:
         """
         self.apply(params, _check_lists(params, grads))
 
-    def apply(self, params, grads):
-        """:meth:`step` without validation (``Network.fit`` calls this once per mini-batch)."""
+    def apply(self, params, grads, eta=None):
+        """:meth:`step` without validation. ``eta`` overrides the learning rate: ``Network.fit``
+        passes ``eta=1`` because it folds the learning rate into backpropagation's output error
+        (the book's ``eta / len(mini_batch)``), so its gradients already carry it."""
+        eta = self.eta if eta is None else eta
         for p, g in zip(params, grads):
-            _sgd_update(p, g, self.eta)
+            _sgd_update(p, g, eta)
 
 
 class Momentum:
@@ -129,9 +132,10 @@ class Momentum:
             )
         self.apply(params, gs)
 
-    def apply(self, params, grads):
-        """:meth:`step` without validation (``Network.fit`` calls this once per mini-batch)."""
+    def apply(self, params, grads, eta=None):
+        """:meth:`step` without validation (``eta`` as in :meth:`SGD.apply`)."""
+        eta = self.eta if eta is None else eta
         if self.velocities is None:
             self.velocities = [np.zeros_like(p) for p in params]
         for p, v, g in zip(params, self.velocities, grads):
-            _momentum_update(p, v, g, self.eta, self.mu)
+            _momentum_update(p, v, g, eta, self.mu)

@@ -68,20 +68,23 @@ def _l1_gradient(W, lmbda, n):
     return (lmbda / n) * np.sign(W)
 
 
+def _penalised_step(W, grad, eta, penalty_gradient):
+    r"""A new array: one SGD step on the penalised cost, :math:`W - \eta(\text{grad} + \text{penalty gradient})`."""
+    new = W.copy()
+    _sgd_update(new, grad + penalty_gradient, eta)
+    return new
+
+
 @implements("weight_decay_update")
 def _weight_decay_update(W, grad, eta, lmbda, n):
     r"""New array :math:`W - \eta(\text{grad} + \frac{\lambda}{n}W) = (1 - \frac{\eta\lambda}{n})W - \eta\,\text{grad}`."""
-    new = W.copy()
-    _sgd_update(new, grad + _l2_gradient(W, lmbda, n), eta)
-    return new
+    return _penalised_step(W, grad, eta, _l2_gradient(W, lmbda, n))
 
 
 @implements("l1_update")
 def _l1_update(W, grad, eta, lmbda, n):
     r"""New array :math:`W - \eta(\text{grad} + \frac{\lambda}{n}\operatorname{sign}W)`."""
-    new = W.copy()
-    _sgd_update(new, grad + _l1_gradient(W, lmbda, n), eta)
-    return new
+    return _penalised_step(W, grad, eta, _l1_gradient(W, lmbda, n))
 
 
 class L2:
@@ -107,10 +110,11 @@ class L2:
         """Gradient of the penalty with respect to one weight matrix (an array shaped like ``W``)."""
         return self.gradient_kernel(as_array(W, "W"), self.lmbda, check_positive_int(n, "n"))
 
-    def add_gradient(self, weights, grads, n):
-        """Add the penalty's gradient to ``grads`` in place (unvalidated; used by ``Network.fit``)."""
+    def add_gradient(self, weights, grads, n, scale=1.0):
+        """Add ``scale`` x the penalty's gradient to ``grads`` in place (unvalidated; ``Network.fit``
+        passes ``scale = eta`` because its gradients already carry the learning rate)."""
         for W, g in zip(weights, grads):
-            g += self.gradient_kernel(W, self.lmbda, n)
+            g += scale * self.gradient_kernel(W, self.lmbda, n)
 
 
 class L1(L2):

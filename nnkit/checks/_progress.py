@@ -43,32 +43,21 @@ def _as_exercise(entry: Any) -> Exercise:
 
 
 def chapter_exercises(chapter_id: str, course: Any = None) -> list[Exercise]:
-    """The chapter's exercises in notebook order, from the manifest.
+    """The chapter's exercises in notebook order, from the manifest (``exercises`` of its entry).
 
-    ``course`` is a loaded course (anything with ``.chapter(id)``); default: the manifest found
-    from the working directory or next to the nnkit package. If the chapter entry has no
-    ``exercises`` yet, the checks of its module (``nnkit.checks.chNN_topic``) are listed
-    without points.
+    ``course`` is a loaded course (anything with ``.chapter(id)`` whose chapter has
+    ``exercises``); default: the running course, :func:`nnkit.course.manifest.runtime_course`.
     """
     if course is None:
         course = _ladder._load_course()
-    chapter = None
-    if course is not None:
-        try:
-            chapter = course.chapter(chapter_id)
-        except KeyError:
-            chapter = None
-    entries = getattr(chapter, "exercises", None) if chapter is not None else None
-    if entries:
-        return [_as_exercise(e) for e in entries]
-    import importlib
-
+        if course is None:
+            raise KeyError("no course manifest (course.yml) found: cannot list the exercises")
     try:
-        module = importlib.import_module(_ladder._checks_module(chapter_id))
-    except ImportError:
+        chapter = course.chapter(chapter_id)
+    except KeyError:
         known = getattr(course, "chapter_ids", None)
         raise KeyError(f"no chapter {chapter_id!r}" + (f"; known: {list(known)}" if known else "")) from None
-    return [Exercise(id=name) for name in getattr(module, "__all__", ())]
+    return [_as_exercise(e) for e in getattr(chapter, "exercises", ())]
 
 
 def _pts(p: float | None) -> str:

@@ -133,11 +133,12 @@ class Trap:
     student: str | None = None
     triggered: list[str] = field(default_factory=list)
     concepts: list[str] = field(default_factory=list)  # concept of each kernel call, in order
+    allowed: frozenset = field(default_factory=frozenset, repr=False)  # ids of exempt() wrappers
+    _patcher: Any = field(default=None, repr=False, compare=False)
 
 
 _ACTIVE: list[Trap] = []  # stack of active traps (nesting is allowed)
-_SUSPENDED = [0]  # > 0 while an exempt() callable runs: traps call the original instead
-_ORIGINALS: dict[str, Any] = {}  # trap key -> a copy of the original function (for exempt calls)
+
 
 
 def _entry_point(default: str) -> str:
@@ -165,13 +166,7 @@ def _entry_point(default: str) -> str:
 
 
 def _fire(dotted: str, args: tuple = (), kwargs: dict | None = None, concept: str | None = None):
-    """Called by every trap: record the call on the innermost active Trap, then raise.
-
-    Inside :func:`exempt` (a callable the check itself hands to the student) the original
-    function runs instead.
-    """
-    if _SUSPENDED[0] and dotted in _ORIGINALS:
-        return _ORIGINALS[dotted](*args, **(kwargs or {}))
+    """Called by every trap: record the call on the innermost active Trap, then raise."""
     shown = _entry_point(dotted) if concept else dotted
     student = None
     if _ACTIVE:
@@ -183,18 +178,27 @@ def _fire(dotted: str, args: tuple = (), kwargs: dict | None = None, concept: st
 
 
 def exempt(fn):
-    """Wrap ``fn`` (e.g. the ``delta`` a check passes to the student) so that it may use trapped
-    kernels: while it runs, every trap calls the original function.
+    """Wrap ``fn`` (e.g. the ``delta`` a check hands to the student) so that it may use trapped kernels.
+
+    The wrapper lifts the traps while it runs, but only inside a trap that lists it in
+    ``allow=`` (:func:`forbid_concepts`), which only the check sets up: a student who wraps a
+    reference in ``exempt`` gains nothing. No original function is kept anywhere reachable
+    (the audit test hands every reachable callable to every check).
     """
     import functools
 
     @functools.wraps(fn)
     def run_untrapped(*args, **kwargs):
-        _SUSPENDED[0] += 1
+        if not any(id(run_untrapped) in t.allowed for t in _ACTIVE):
+            return fn(*args, **kwargs)
+        active = [t for t in _ACTIVE if t._patcher is not None]
+        for t in reversed(active):
+            t._patcher.suspend()
         try:
             return fn(*args, **kwargs)
         finally:
-            _SUSPENDED[0] -= 1
+            for t in active:
+                t._patcher.resume()
 
     return run_untrapped
 
@@ -237,31 +241,44 @@ class _Patcher:
     def setattr(self, owner, attr, value):
         old = vars(owner)[attr] if attr in vars(owner) else _MISSING
         setattr(owner, attr, value)
-        self._undo.append(("attr", owner, attr, old))
+        self._undo.append(("attr", owner, attr, old, value))
 
     def setitem(self, mapping: MutableMapping, key, value):
         old = mapping[key]
         mapping[key] = value
-        self._undo.append(("item", mapping, key, old))
+        self._undo.append(("item", mapping, key, old, value))
 
     def setcode(self, fn: types.FunctionType, code):
         old = fn.__code__
         fn.__code__ = code
-        self._undo.append(("code", fn, None, old))
+        self._undo.append(("code", fn, None, old, code))
+
+    @staticmethod
+    def _put(kind, target, key, value):
+        if kind == "attr":
+            if value is _MISSING:
+                delattr(target, key)
+            else:
+                setattr(target, key, value)
+        elif kind == "item":
+            target[key] = value
+        else:
+            target.__code__ = value
+
+    def suspend(self):
+        """Put the originals back for a moment (an allowed exempt() call); :meth:`resume` re-arms."""
+        for kind, target, key, old, new in reversed(self._undo):
+            self._put(kind, target, key, old)
+
+    def resume(self):
+        for kind, target, key, old, new in self._undo:
+            self._put(kind, target, key, new)
 
     def restore(self):
         errors = []
-        for kind, target, key, old in reversed(self._undo):
+        for kind, target, key, old, new in reversed(self._undo):
             try:
-                if kind == "attr":
-                    if old is _MISSING:
-                        delattr(target, key)
-                    else:
-                        setattr(target, key, old)
-                elif kind == "item":
-                    target[key] = old
-                else:
-                    target.__code__ = old
+                self._put(kind, target, key, old)
             except Exception as exc:  # pragma: no cover - restoring must try everything
                 errors.append(exc)
         self._undo.clear()
@@ -288,19 +305,9 @@ def _callables_of_class(cls) -> dict[str, tuple[Any, bool]]:
     return out
 
 
-def _copy_function(fn: types.FunctionType) -> types.FunctionType:
-    """An independent function with ``fn``'s current code (what an exempt call runs)."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
-    twin.__kwdefaults__ = fn.__kwdefaults__
-    twin.__dict__.update(fn.__dict__)
-    return twin
-
-
 def _swap_code(patcher: _Patcher, fn, dotted: str, concept: str | None = None) -> bool:
     """Replace the body of a plain Python function by the trap (only if it has no closure)."""
     if isinstance(fn, types.FunctionType) and not fn.__code__.co_freevars:
-        if not fn.__code__.co_filename.startswith("<nnkit trap"):  # nested traps: keep the real one
-            _ORIGINALS.setdefault(dotted, _copy_function(fn))
         code = _trap_function(dotted, concept=concept).__code__
         names = {"co_name": fn.__code__.co_name}
         if hasattr(code, "co_qualname"):
@@ -365,6 +372,9 @@ def kernels_of(concepts: Iterable[str], registry=None) -> list[tuple[str, Any]]:
     concepts = list(concepts)
     if not concepts:
         return []
+    key = (id(registry), tuple(concepts))
+    if key in _KERNELS and registry is None:  # load_all() imports every module: complete after once
+        return list(_KERNELS[key])
     reg = registry if registry is not None else _registry()
     unknown = sorted(set(concepts) - set(reg.known()))
     if unknown:
@@ -376,7 +386,12 @@ def kernels_of(concepts: Iterable[str], registry=None) -> list[tuple[str, Any]]:
             if id(fn) not in seen:
                 seen.add(id(fn))
                 out.append((concept, fn))
+    if registry is None:
+        _KERNELS[key] = tuple(out)
     return out
+
+
+_KERNELS: dict[tuple, tuple] = {}  # (registry, concepts) -> ((concept, kernel), ...)
 
 
 def _dotted(fn) -> str:
@@ -390,6 +405,7 @@ def forbid_concepts(
     *,
     student: str | None = None,
     references: Iterable[str] = (),
+    allow: Iterable[Any] = (),
     registry=None,
 ) -> Iterator[Trap]:
     """Within the block, every nnkit kernel of the forbidden concepts raises :class:`ReferenceUsedError`.
@@ -406,6 +422,9 @@ def forbid_concepts(
         Name used in messages (default: the exercise id when ``what`` is one).
     references : iterable of str
         Extra dotted names to trap as well (rarely needed: kernels cover every route).
+    allow : iterable of callables
+        :func:`exempt` wrappers the check hands to the student (e.g. a ``delta`` argument):
+        inside this block they run with the traps lifted.
     registry : optional
         Stand-in for :mod:`nnkit.concepts` (``functions(concept)``, ``known()``), for tests.
 
@@ -422,7 +441,7 @@ def forbid_concepts(
         student = student or what
     else:
         concepts = list(what)
-    with _forbid(list(references), concepts, namespace, student, registry) as trap:
+    with _forbid(list(references), concepts, namespace, student, registry, allow) as trap:
         yield trap
 
 
@@ -432,6 +451,7 @@ def forbid_references(
     namespace: Mapping | Iterable[Mapping] | None = None,
     *,
     student: str | None = None,
+    allow: Iterable[Any] = (),
 ) -> Iterator[Trap]:
     """Within the ``with`` block, calling any listed nnkit reference raises :class:`ReferenceUsedError`.
 
@@ -465,12 +485,12 @@ def forbid_references(
     names = list(names)
     dotted = [n for n in names if isinstance(n, str) and "." in n]
     concepts = [n for n in names if not (isinstance(n, str) and "." in n)]
-    with _forbid(dotted, concepts, namespace, student, None) as trap:
+    with _forbid(dotted, concepts, namespace, student, None, allow) as trap:
         yield trap
 
 
 @contextlib.contextmanager
-def _forbid(names: list[str], concepts: list[str], namespace, student, registry) -> Iterator[Trap]:
+def _forbid(names: list[str], concepts: list[str], namespace, student, registry, allow=()) -> Iterator[Trap]:
     spaces = _namespaces(namespace)
     main = sys.modules.get("__main__")
     if main is not None and id(vars(main)) not in {id(s) for s in spaces}:
@@ -484,7 +504,8 @@ def _forbid(names: list[str], concepts: list[str], namespace, student, registry)
     kernels = kernels_of(concepts, registry)
 
     patcher = _Patcher()
-    trap = Trap(names=[*names, *concepts], student=student)
+    trap = Trap(names=[*names, *concepts], student=student, allowed=frozenset(id(a) for a in allow))
+    trap._patcher = patcher
     by_identity: dict[int, tuple[Any, str, str | None]] = {}  # id(original) -> (original, dotted, concept)
     inherited: dict[int, list[tuple[type, Any, str]]] = {}  # id(base method) -> (class, method, dotted)
     _ACTIVE.append(trap)
@@ -498,7 +519,6 @@ def _forbid(names: list[str], concepts: list[str], namespace, student, registry)
                 module = sys.modules.get(getattr(target, "__module__", ""), None)
                 name = getattr(target, "__name__", None)
                 if module is not None and name and vars(module).get(name) is fn:
-                    _ORIGINALS.setdefault(label, target)
                     patcher.setattr(module, name, _trap_function(label, target, concept))
         for dotted, owner, attr, raw in resolved:
             obj = _underlying(raw)
@@ -513,13 +533,11 @@ def _forbid(names: list[str], concepts: list[str], namespace, student, registry)
                             _swap_code(patcher, mfn, mdotted)
                     else:  # bound methods of this class's instances made earlier
                         inherited.setdefault(id(mfn), []).append((obj, mfn, mdotted))
-                    _ORIGINALS.setdefault(mdotted, mfn)
                     patcher.setattr(obj, mname, _wrap_like(mraw, _trap_function(mdotted, mfn)))
                 continue  # the class object stays in place (isinstance checks keep working)
             by_identity.setdefault(id(obj), (obj, dotted, None))
             if id(obj) not in {id(k) for _, k in kernels}:
                 _swap_code(patcher, obj, dotted)
-            _ORIGINALS.setdefault(dotted, obj)
             patcher.setattr(owner, attr, _wrap_like(raw, _trap_function(dotted, obj)))
 
         # Aliases in the namespaces, found by identity (never by name: the student's own

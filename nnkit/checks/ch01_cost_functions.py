@@ -19,8 +19,9 @@ epochs_until_below     steps until the neuron's output ``sigma(w + b)`` drops be
 
 While the student's function runs, the kernels of the chapter's forbidden concepts
 (``course.yml``) are trapped.
-The single-neuron checks pass the student a private delta written here, so they test
-``neuron_step`` on its own, not the student's earlier answers.
+The single-neuron checks pass the student the nnkit cost kernels as ``delta`` (wrapped so they
+run while the trap is on), so they test ``neuron_step`` on its own, not the student's earlier
+answers. Expected values come from the kernels (:mod:`nnkit.costs`, :mod:`nnkit.neuron`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ import numpy as np
 
 from nnkit import costs as _ref
 from nnkit.activations import sigmoid, sigmoid_prime
+from nnkit.costs import _bce_logit_terms, _output_error, _quadratic_sigmoid_delta, _quadratic_terms
+from nnkit.neuron import DELTAS, _epochs_until_below, _neuron_step, _neuron_trajectory
 
 from ._ladder import Ladder, fmt
+from ._trap import exempt
 
 __all__ = [
     "quadratic_cost",
@@ -44,47 +48,20 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- private helpers
-# Small, independent formulas used to build expected values and to feed neuron_step. They are
-# deliberately NOT the nnkit references (those are only used as the hidden-test oracle).
-def _quad_delta(z, a, y):
-    """Per-example quadratic delta for a sigmoid output; works on scalars and arrays."""
-    return (a - y) * sigmoid_prime(z)
+# --------------------------------------------------------------------------- oracles
+# Expected values come from the nnkit kernels (nnkit.concepts), called outside the trap. The
+# delta functions handed to the student's neuron_step are the cost kernels wrapped fresh for
+# each check by _trap.exempt (they may run while the trap is on), so no module-level callable
+# here can stand in for an exercise.
+def _deltas() -> dict[str, Callable]:
+    """``{"quadratic": ..., "cross_entropy": ...}``: this check's own delta(z, a, y) functions."""
+    return {name: exempt(kernel) for name, kernel in DELTAS.items()}
 
 
-def _ce_delta(z, a, y):
-    """Per-example cross-entropy delta for a sigmoid output; works on scalars and arrays."""
-    return a - y
-
-
-_DELTAS = {"quadratic": _quad_delta, "cross_entropy": _ce_delta}
-
-
-def _per_example_bce(z, y):
-    """Summed (not averaged) binary cross-entropy of sigmoid(z), stable for any finite z."""
-    return float(np.sum(np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))))
-
-
-def _ref_step(w, b, x, y, eta, delta):
-    z = w * x + b
-    d = delta(z, sigmoid(z), y)
-    return w - eta * d * x, b - eta * d
-
-
-def _trajectory(w, b, eta, delta, max_epochs):
-    """Outputs sigma(w + b) after 0, 1, ..., max_epochs steps of the neuron with x = 1, y = 0."""
-    out = np.empty(max_epochs + 1)
-    for k in range(max_epochs + 1):
-        out[k] = sigmoid(w + b)
-        if k < max_epochs:
-            w, b = _ref_step(w, b, 1.0, 0.0, eta, delta)
-    return out
-
-
-def _ref_epochs(w, b, eta, delta, threshold, max_epochs):
-    outs = _trajectory(w, b, eta, delta, max_epochs)
-    below = np.flatnonzero(outs < threshold)
-    return int(below[0]) if below.size else None
+def _outputs(w, b, eta, delta, max_epochs) -> np.ndarray:
+    """Outputs sigma(w + b) of the neuron (x = 1, y = 0) after 0, 1, ..., max_epochs steps."""
+    ws, bs = _neuron_trajectory(w, b, 1.0, 0.0, eta, delta, max_epochs)
+    return sigmoid(ws + bs)
 
 
 def _ladder(name, student, hidden):
@@ -167,7 +144,7 @@ def quadratic_cost(student: Callable, *, hidden: bool = False, rng=None) -> None
 
     g = np.random.default_rng(1)
     a, y = g.random((1, 10)), np.eye(10)[[3]]
-    lad.close(lad.number(lad.call(a, y, inputs={"a": a, "y": y})), 0.5 * float(np.sum((a - y) ** 2)),
+    lad.close(lad.number(lad.call(a, y, inputs={"a": a, "y": y})), float(np.sum(_quadratic_terms(a, y))),
               "edge case: a batch of one example with 10 outputs", inputs={"a": a, "y": y}, rtol=1e-9,
               hint="with n = 1 the cost is just 1/2 sum_j (a_j - y_j)^2; check how you take n and the sum")
 
@@ -222,10 +199,12 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     z = np.array([[-2.0, 0.5, 3.0], [1.0, -0.5, 0.0]])
     a, y = sigmoid(z), np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
     shown = dict(zip(names, (z, a, y)))
-    expected = (a - y) * sigmoid_prime(z)
+    expected = _quadratic_sigmoid_delta(z, a, y)
     d = lad.array(lad.call(z, a, y, inputs=shown), (2, 3))
     lad.close(d, expected, "batch of 2 examples, 3 outputs", inputs=shown, rtol=1e-9,
-              hint="elementwise (a - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z)); no sum, no mean",
+              hint=("one delta per example and output: no sum, no mean",
+                    "the same chain rule as in the tiny case, entry by entry",
+                    "elementwise (a - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z)); no sum, no mean"),
               mistakes=[(a - y, _DC_DA_QUAD),
                         (-expected, "sign: the delta is (a - y) sigma'(z), not (y - a) sigma'(z)"),
                         ((a - y) * sigmoid_prime(a), _PRIME_OF_A),
@@ -236,7 +215,7 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     a, y = sigmoid(z), np.array([[0.0, 1.0, 0.0]])
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 3))
-    lad.close(d, (a - y) * sigmoid_prime(z), "edge case: saturated neurons, |z| up to 1000", inputs=shown,
+    lad.close(d, _quadratic_sigmoid_delta(z, a, y), "edge case: saturated neurons, |z| up to 1000", inputs=shown,
               rtol=1e-7, atol=1e-300,
               nonfinite_hint="sigma'(z) must be a finite (tiny) number at |z| = 1000: use sigmoid_prime from "
                              "nnkit.activations, or a * (1 - a), rather than exp(-z) / (1 + exp(-z))**2")
@@ -246,7 +225,7 @@ def quadratic_delta(student: Callable, *, hidden: bool = False, rng=None) -> Non
     a, y = sigmoid(z), np.array([[0.0, 1.0, 1.0, 0.0]])
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 4))
-    lad.close(d, (a - y) * sigmoid_prime(z), "edge case: a batch of one example", inputs=shown, rtol=1e-9)
+    lad.close(d, _quadratic_sigmoid_delta(z, a, y), "edge case: a batch of one example", inputs=shown, rtol=1e-9)
 
     z = g.normal(0, 1.5, size=(3, 2))
     y = (g.random((3, 2)) < 0.5).astype(float)
@@ -278,7 +257,9 @@ def cross_entropy_cost(student: Callable, *, hidden: bool = False, rng=None) -> 
     a, y = np.array([[0.8]]), np.array([[1.0]])
     c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}))
     lad.close(c, -np.log(0.8), "tiny case: one example, a = 0.8, y = 1", inputs={"a": a, "y": y},
-              hint="with y = 1 only the y ln a term is left: C = -ln 0.8 = 0.2231",
+              hint=("with y = 1, one of the two terms of the cost vanishes",
+                    "with y = 1 only the y ln a term is left, with the minus sign in front",
+                    "C = -ln 0.8 = 0.2231"),
               mistakes=[(-np.log10(0.8), "that is log base 10: use the natural log np.log"),
                         (np.log(0.8), "sign: C = -[y ln a + (1 - y) ln(1 - a)], with the minus in front"),
                         (-np.log(0.2), "swapped terms: y goes with ln a, (1 - y) with ln(1 - a)")])
@@ -362,7 +343,7 @@ def cross_entropy_delta(student: Callable, *, hidden: bool = False, rng=None) ->
     a, y = sigmoid(z), np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (2, 3))
-    lad.close(d, a - y, "batch of 2 examples, 3 outputs", inputs=shown, rtol=1e-12,
+    lad.close(d, _output_error(z, a, y), "batch of 2 examples, 3 outputs", inputs=shown, rtol=1e-12,
               hint=("one delta per example and output: no sum, no mean",
                     "elementwise a - y; no sum, no mean (the delta is per example)"),
               mistakes=[((a - y) / (a * (1 - a)), _DC_DA_CE), ((a - y) * sigmoid_prime(z), "that is the quadratic delta: with cross-entropy the "
@@ -374,7 +355,7 @@ def cross_entropy_delta(student: Callable, *, hidden: bool = False, rng=None) ->
     a, y = sigmoid(z), np.array([[0.0, 1.0, 1.0]])
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 3))
-    lad.close(d, a - y, "edge case: saturated and completely wrong (z = +-1000) gives the full error +-1",
+    lad.close(d, _output_error(z, a, y), "edge case: saturated and completely wrong (z = +-1000) gives the full error +-1",
               inputs=shown, rtol=1e-12,
               hint="this is the point of cross-entropy: a badly wrong, saturated neuron still gets delta = a - y",
               nonfinite_hint="do not divide by a (1 - a): it is 0 here. Simplify on paper first: the delta is a - y",
@@ -386,12 +367,12 @@ def cross_entropy_delta(student: Callable, *, hidden: bool = False, rng=None) ->
     a, y = sigmoid(z), np.array([[1.0, 0.0, 0.0, 1.0, 0.0]])
     shown = dict(zip(names, (z, a, y)))
     d = lad.array(lad.call(z, a, y, inputs=shown), (1, 5))
-    lad.close(d, a - y, "edge case: a batch of one example", inputs=shown, rtol=1e-12)
+    lad.close(d, _output_error(z, a, y), "edge case: a batch of one example", inputs=shown, rtol=1e-12)
 
     z = g.normal(0, 1.5, size=(3, 2))
     y = (g.random((3, 2)) < 0.5).astype(float)
     d = lad.call(z, sigmoid(z), y, inputs=dict(zip(names, (z, sigmoid(z), y))))
-    lad.gradient(lambda v: _per_example_bce(v, y), z, d,
+    lad.gradient(lambda v: float(np.sum(_bce_logit_terms(v, y))), z, d,
                  "gradient: delta = dC_x/dz of the cross-entropy by finite differences",
                  hint="finite differences of -[y ln sigma(z) + (1 - y) ln(1 - sigma(z))] disagree with your delta")
     lad.passed()
@@ -431,12 +412,13 @@ def neuron_step(student: Callable, *, hidden: bool = False, rng=None) -> None:
     Hidden: 20 random neurons and learning rates, both deltas, vs a reference step, ``rtol=1e-9``.
     """
     lad = _ladder("neuron_step", student, hidden)
+    deltas = _deltas()
     names = ("w", "b", "x", "y", "eta", "delta")
     if hidden:
         def draw(g):
             return (float(g.normal(0, 2)), float(g.normal(0, 2)), float(g.uniform(-2, 2)),
                     float(g.integers(0, 2)), float(g.uniform(0.01, 2.0)),
-                    _DELTAS["quadratic" if g.random() < 0.5 else "cross_entropy"])
+                    deltas["quadratic" if g.random() < 0.5 else "cross_entropy"])
 
         def compare(got, expected, args):
             if not isinstance(got, (tuple, list)) or len(got) != 2:
@@ -450,14 +432,14 @@ def neuron_step(student: Callable, *, hidden: bool = False, rng=None) -> None:
                 return "one gradient step: z = w x + b, a = sigma(z), d = delta(z, a, y); w - eta d x, b - eta d"
             return None
 
-        lad.compare_random(draw, _ref_step, reference_name="a reference gradient step", names=names,
+        lad.compare_random(draw, _neuron_step, reference_name="nnkit's gradient step", names=names,
                            rtol=1e-9, atol=1e-12, rng=rng, compare=compare,
                            label="(random w, b, x, y, eta; both deltas)",
                            tolerance="|student - reference| <= 1e-12 + 1e-9 * |reference| for w_new and b_new")
         return lad.passed()
 
     def run(w, b, x, y, eta, cost):
-        args = (w, b, x, y, eta, _DELTAS[cost])
+        args = (w, b, x, y, eta, deltas[cost])
         shown = dict(zip(names, args))
         shown["delta"] = f"{cost} delta"
         return lad.call(*args, inputs=shown), shown
@@ -465,26 +447,27 @@ def neuron_step(student: Callable, *, hidden: bool = False, rng=None) -> None:
     out, shown = run(0.6, 0.9, 1.0, 0.0, 0.15, "quadratic")
     got = _check_pair_numbers(lad, out, first=True)
     z = 1.5
-    d = float(sigmoid(z) * sigmoid_prime(z))
-    exp = (0.6 - 0.15 * d, 0.9 - 0.15 * d)
+    d = float(deltas["quadratic"](z, sigmoid(z), 0.0))
+    exp = tuple(float(v) for v in _neuron_step(0.6, 0.9, 1.0, 0.0, 0.15, deltas["quadratic"]))
     lad.close(got, exp, "tiny case: w = 0.6, b = 0.9, x = 1, y = 0, eta = 0.15, quadratic delta", inputs=shown,
-              rtol=1e-9, hint=f"z = 1.5, a = sigma(z) = {sigmoid(z):.4f}, delta = (a - y) sigma'(z) = {d:.4f}; "
-                              f"w - eta*delta*x = {exp[0]:.5f}, b - eta*delta = {exp[1]:.5f}",
+              rtol=1e-9, hint=("the step goes against the gradient, and the gradient comes from `delta`",
+                               f"z = w x + b = 1.5, a = sigma(z) = {sigmoid(z):.4f}, delta(z, a, y) = {d:.4f}; "
+                               "then the chain rule gives dC/dw and dC/db",
+                               f"w - eta*delta*x = {exp[0]:.5f}, b - eta*delta = {exp[1]:.5f}"),
               mistakes=[((0.6 + 0.15 * d, 0.9 + 0.15 * d), "gradient DEScent: subtract eta * gradient (w - eta*delta*x)"),
                         ((0.6 - 0.15 * float(sigmoid(z)), 0.9 - 0.15 * float(sigmoid(z))),
                          "call the `delta` you are given: delta(z, a, y) (here it includes sigma'(z))")])
 
     out, shown = run(0.6, 0.9, 1.0, 0.0, 0.15, "cross_entropy")
     got = _check_pair_numbers(lad, out, first=False)
-    a = float(sigmoid(1.5))
-    lad.close(got, (0.6 - 0.15 * a, 0.9 - 0.15 * a), "same neuron with the cross-entropy delta (a - y)", inputs=shown,
+    lad.close(got, _neuron_step(0.6, 0.9, 1.0, 0.0, 0.15, deltas["cross_entropy"]), "same neuron with the cross-entropy delta (a - y)", inputs=shown,
               rtol=1e-9, hint="use the `delta` argument: delta(z, a, y); do not hard-code one cost",
               mistakes=[(exp, "you ignored the `delta` argument: call delta(z, a, y)")])
 
     out, shown = run(0.5, -0.3, 2.0, 1.0, 0.5, "cross_entropy")
     got = _check_pair_numbers(lad, out, first=False)
     a = float(sigmoid(0.5 * 2.0 - 0.3))
-    lad.close(got, (0.5 - 0.5 * (a - 1) * 2.0, -0.3 - 0.5 * (a - 1)), "edge case: input x = 2, target y = 1",
+    lad.close(got, _neuron_step(0.5, -0.3, 2.0, 1.0, 0.5, deltas["cross_entropy"]), "edge case: input x = 2, target y = 1",
               inputs=shown, rtol=1e-9,
               hint="z = w x + b; dC/dw = delta * x but dC/db = delta (no x)",
               mistakes=[((0.5 - 0.5 * (a - 1), -0.3 - 0.5 * (a - 1)), "the weight's gradient is delta * x (x = 2 here)"),
@@ -493,7 +476,7 @@ def neuron_step(student: Callable, *, hidden: bool = False, rng=None) -> None:
 
     out, shown = run(500.0, 500.0, 1.0, 0.0, 0.15, "quadratic")
     got = _check_pair_numbers(lad, out, first=False)
-    lad.close(got, _ref_step(500.0, 500.0, 1.0, 0.0, 0.15, _quad_delta), "edge case: saturated, z = 1000 (quadratic "
+    lad.close(got, _neuron_step(500.0, 500.0, 1.0, 0.0, 0.15, deltas["quadratic"]), "edge case: saturated, z = 1000 (quadratic "
               "delta: the step is 0 - the slowdown in its extreme form)", inputs=shown, rtol=1e-9, atol=1e-12)
 
     w, b, x, y, eta = -0.7, 0.4, 1.5, 1.0, 0.1
@@ -520,6 +503,7 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
     (answers may differ by one only when the output lands within 1e-9 of the threshold).
     """
     lad = _ladder("epochs_until_below", student, hidden)
+    deltas = _deltas()
     names = ("w", "b", "eta", "delta", "threshold", "max_epochs")
 
     def count(out, expected, shown, step, hint, mistakes=()):
@@ -538,18 +522,18 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
                   hint=diag.get(int(out), hint))
 
     def run(w, b, eta, cost, threshold, max_epochs):
-        args = (w, b, eta, _DELTAS[cost], threshold, max_epochs)
+        args = (w, b, eta, deltas[cost], threshold, max_epochs)
         shown = dict(zip(names, args))
         shown["delta"] = f"{cost} delta"
-        return lad.call(*args, inputs=shown), shown, _ref_epochs(*args)
+        return lad.call(*args, inputs=shown), shown, _epochs_until_below(*args)
 
     if hidden:
         def draw(g):
             args = [float(g.normal(0, 2)), float(g.normal(0, 2)), float(g.uniform(0.05, 1.0)),
-                    _DELTAS["quadratic" if g.random() < 0.5 else "cross_entropy"],
+                    deltas["quadratic" if g.random() < 0.5 else "cross_entropy"],
                     float(g.uniform(0.05, 0.95)), int(g.integers(1, 400))]
             if g.random() < 0.5:  # the boundary: max_epochs is exactly the answer, or one less
-                needed = _ref_epochs(*args[:5], 400)
+                needed = _epochs_until_below(*args[:5], 400)
                 if needed is not None and needed > 1:
                     args[5] = needed - int(g.integers(0, 2))
             return tuple(args)
@@ -561,12 +545,12 @@ def epochs_until_below(student: Callable, *, hidden: bool = False, rng=None) -> 
                 return "return an int number of epochs (or None)"
             if int(got) == expected:
                 return None
-            outs = _trajectory(*args[:3], args[3], args[5])
+            outs = _outputs(*args[:4], args[5])
             near = np.abs(outs[max(expected - 1, 0):expected + 2] - args[4]) < 1e-9
             return None if abs(int(got) - expected) == 1 and near.any() else (
                 "count the gradient steps taken until sigma(w + b) < threshold (0 if it already is)")
 
-        lad.compare_random(draw, _ref_epochs, reference_name="a reference training loop", names=names, trials=12,
+        lad.compare_random(draw, _epochs_until_below, reference_name="nnkit's training loop", names=names, trials=12,
                            rng=rng, compare=compare, label="(random neurons, thresholds, both deltas)",
                            tolerance="exact; off by one allowed only if the output lands within 1e-9 of the threshold")
         return lad.passed()

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnkit import activations as _act
 from nnkit import costs as _costs
+from nnkit.activations import _softmax, _softmax_jvp
+from nnkit.costs import _log_likelihood_logit_terms, _output_error
 from nnkit import gradcheck as _gc
 from nnkit.data import load_digits_8x8
 
@@ -41,7 +42,8 @@ CLASSIFIER_ETA = 2.0
 
 # --------------------------------------------------------------------------- small helpers
 def _ref_softmax(z: np.ndarray) -> np.ndarray:
-    return _act.softmax(z)
+    """The oracle: nnkit's softmax kernel, on a float copy of ``z``."""
+    return _softmax(np.array(z, dtype=float))
 
 
 def _one_hot(labels, C: int) -> np.ndarray:
@@ -76,11 +78,14 @@ _LL_CLIPPED = ("your cost is off by a tiny amount: the signature of clipping a, 
 
 
 def _draw_logits(g: np.random.Generator) -> tuple[np.ndarray]:
-    """Random logits (N, C): moderate, large-spread, and shifted near +-1000 batches."""
+    """Random logits (N, C): moderate, large-spread, shifted near +-1000, and rows 2000 apart."""
     n, c = int(g.integers(1, 21)), int(g.integers(2, 13))
     scale = float(g.choice([0.5, 3.0, 30.0, 300.0]))
     shift = float(g.choice([0.0, 0.0, 1000.0, -1000.0]))
-    return (g.normal(shift, scale, size=(n, c)),)
+    z = g.normal(shift, scale, size=(n, c))
+    if n > 1 and g.random() < 0.4:  # one row 2000 below the others: each row needs its OWN maximum
+        z[int(g.integers(0, n))] -= 2000.0
+    return (z,)
 
 
 def _draw_probs_targets(g: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -105,14 +110,16 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
     if hidden:
         lad.compare_random(_draw_logits, _ref_softmax, reference_name="nnkit.activations.softmax",
                            rng=rng, names=["z"], rtol=1e-7, atol=1e-12,
-                           label="(batches of 1-20 rows, logits up to about +-2000)")
+                           label="(batches of 1-20 rows, logits up to about +-3000, some rows 2000 apart)")
         return lad.passed()
 
     # tiny case ------------------------------------------------------------------------
     z = np.array([[0.0, np.log(3.0)]])
     out = lad.array(lad.call(z, inputs={"z": z}), (1, 2))
     lad.close(out, [[0.25, 0.75]], "tiny case: z = [[0, ln 3]] gives [[0.25, 0.75]]", inputs={"z": z},
-              hint="exp(0) = 1 and exp(ln 3) = 3; divide each by their total 4",
+              hint=("softmax turns a row of logits into positive numbers that sum to 1",
+                    "exponentiate each logit, then divide by the row's total",
+                    "exp(0) = 1 and exp(ln 3) = 3; divide each by their total 4"),
               mistakes=[([[1.0, 3.0]], "you exponentiated but did not divide by the row sum"),
                         ([[1.0 / 3.0, 1.0]], "you shifted and exponentiated but did not divide by the row sum"),
                         ([[1.0, 1.0]], "you divided by the sum over axis 0 (down the column, across examples); "
@@ -125,7 +132,8 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
                     hint="return an array shaped like z (N rows, C classes); keepdims=True keeps "
                          "the row sums as a column (N, 1) that broadcasts against z")
     lad.close(out, expected, "a batch of 3 rows: each row is its own distribution", inputs={"z": z},
-              hint="take max and sum along axis=1 (over the classes of one example) with keepdims=True",
+              hint=("each row is one example with its own distribution over the classes",
+                    "take max and sum along axis=1 (over the classes of one example) with keepdims=True"),
               mistakes=[(_naive_exp_norm(z, axis=0), "your columns sum to 1 instead of your rows: normalise along "
                                                      "axis=1 (one example per row), not axis=0"),
                         (_naive_exp_norm(z, axis=None), "you divided by the sum over the WHOLE batch: each row needs "
@@ -141,8 +149,9 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
               inputs={"z": z},
               mistakes=[(_global_shift(z), _GLOBAL_MAX)],
               nonfinite_hint=("exp(1000) overflows to inf (and exp(-1000) underflows to 0), giving inf/inf or "
-                              "0/0 = nan: subtract each row's maximum first, z - z.max(axis=1, keepdims=True) "
-                              "(softmax does not change when a constant is added to a row)"),
+                              "0/0 = nan; softmax does not change when one constant is added to a whole row",
+                              "shift each row so that its largest logit is 0 before exponentiating",
+                              "subtract each row's maximum first, z - z.max(axis=1, keepdims=True)"),
               hint="subtract each row's OWN maximum (axis=1, keepdims=True), not one number for the whole batch")
     overflow = [w for w in lad.last_warnings if "overflow" in w or "invalid" in w]
     lad.check(not overflow, "no overflow warnings from numpy", expected="no RuntimeWarning",
@@ -167,7 +176,7 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
     z = np.array([[0.5, -1.0, 2.0], [0.0, 0.3, -0.4]])
     v = np.array([[1.0, -2.0, 0.5], [0.7, 0.2, -1.5]])
     a = _ref_softmax(z)
-    jv = a * (v - np.sum(a * v, axis=1, keepdims=True))  # J v = (diag(a) - a a^T) v, per row
+    jv = _softmax_jvp(a, v)  # J v = (diag(a) - a a^T) v, per row
 
     def f(zz):
         return float(np.sum(np.asarray(lad.call(zz, inputs={"z": zz}), dtype=float) * v))
@@ -201,7 +210,10 @@ def log_likelihood_cost(student, *, hidden: bool = False, rng=None) -> None:
     c = lad.number(lad.call(a, y, inputs={"a": a, "y": y}),
                    hint="a cost is ONE number for the whole batch: pick ln a_y per row, then average the rows")
     lad.close(c, -np.log(0.75), "tiny case: true class 2 with probability 0.75 costs -ln 0.75",
-              inputs={"a": a, "y": y}, hint="C = -ln a_y: the log of the probability where y is 1, with a minus sign",
+              inputs={"a": a, "y": y},
+              hint=("an example's cost depends only on the probability it gives its true class",
+                    "find each row's true-class probability (where y is 1), then take a log",
+                    "C = -ln a_y: the log of the probability where y is 1, with a minus sign"),
               mistakes=[(np.log(0.75), "the sign is flipped: the cost is MINUS the log (ln of a probability is <= 0)"),
                         (-np.log(0.25), "that is -ln of the WRONG class: use the entry where y is 1 (e.g. np.sum(a * y, axis=1))"),
                         (-2 * np.log(0.75), "that is the summed binary cross-entropy of chapter 1; the log-likelihood "
@@ -253,7 +265,7 @@ def log_likelihood_cost(student, *, hidden: bool = False, rng=None) -> None:
 
 # --------------------------------------------------------------------------- delta
 def _ref_delta(z, a, y):
-    return _costs.LogLikelihoodCost().delta(z, a, y)
+    return _output_error(z, a, y)
 
 
 def _dc_da_ll(a, y):
@@ -287,7 +299,10 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     y = np.array([[0.0, 1.0, 0.0]])
     out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (1, 3))
     lad.close(out, a - y, "tiny case: a = [[0.2, 0.7, 0.1]], true class 2 gives [[0.2, -0.3, 0.1]]",
-              inputs={"z": z, "a": a, "y": y}, hint="delta = a - y: subtract the one-hot target from the outputs",
+              inputs={"z": z, "a": a, "y": y},
+              hint=("delta is dC/dz for one example: differentiate -ln softmax(z)_y with respect to the logits",
+                    "write -ln softmax(z)_y = -z_y + ln sum_k exp(z_k) and differentiate each term",
+                    "delta = a - y: subtract the one-hot target from the outputs"),
               mistakes=[(_dc_da_ll(a, y), _LL_DC_DA),
                         (y - a, "the sign is flipped: delta = a - y (raising the true logit lowers the cost, so "
                                 "its entry is negative)"),
@@ -301,7 +316,8 @@ def log_likelihood_delta(student, *, hidden: bool = False, rng=None) -> None:
     y = _one_hot([2, 0, 3], 4)
     out = lad.array(lad.call(z, a, y, inputs={"z": z, "a": a, "y": y}), (3, 4), step="keeps the batch shape (3, 4)")
     lad.close(out, a - y, "a batch of 3 examples: a - y row by row", inputs={"z": z, "a": a, "y": y},
-              hint="delta = a - y for every row",
+              hint=("one row of delta per example, no averaging over the batch",
+                    "delta = a - y for every row"),
               mistakes=[(_dc_da_ll(a, y), _LL_DC_DA),
                         ((a - y) / 3, "delta is per example: don't divide by N here (the 1/N of the mean cost "
                                       "comes in when the gradients of W and b are averaged)"),
@@ -338,15 +354,14 @@ def _accuracy(W, b, X, labels) -> float:
 
 
 def _mean_ll_from_logits(Z, Y) -> float:
-    """Batch-mean -ln softmax(Z)_y via log-sum-exp (plain numpy: fast inside finite differences)."""
-    m = Z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
-    return float(np.mean(lse - np.sum(Z * Y, axis=1)))
+    """Batch-mean -ln softmax(Z)_y (the log-likelihood kernel, from the logits)."""
+    return float(np.mean(_log_likelihood_logit_terms(Z, Y)))
 
 
 def _mean_ll_grad(W, b, X, Y):
     """Exact gradients of the batch-mean log-likelihood of softmax(X W + b)."""
-    d = _ref_softmax(X @ W + b) - Y
+    Z = X @ W + b
+    d = _output_error(Z, _ref_softmax(Z), Y)
     return X.T @ d / len(X), d.mean(axis=0)
 
 

@@ -107,21 +107,31 @@ def tanh_from_sigmoid(student, *, hidden: bool = False, rng=None) -> None:
     lad = Ladder("tanh_from_sigmoid", student, hidden=hidden)
     sig, sig_p = _act.sigmoid, _act.sigmoid_prime
     if hidden:
+        trial = iter(range(10**6))
+
         def draw(g):
             z = g.normal(0.0, 3.0, size=(int(g.integers(1, 30)), int(g.integers(1, 8))))
             if g.random() < 0.3:
                 z[g.random(z.shape) < 0.2] = g.choice([-1000.0, -25.0, 25.0, 1000.0])
+            if next(trial) % 4 == 3:  # every 4th case: the recipe must compose the sigma it is given
+                return np.where(np.abs(np.abs(z) - 1.0) < 1e-6, 0.5, z), _hard_sigmoid, _hard_sigmoid_prime
             return z, sig, sig_p
+
+        def reference(z, s, sp):
+            if s is _hard_sigmoid:  # 2 hard_sigmoid(2z) - 1 is the hard tanh clip(z, -1, 1)
+                return np.clip(z, -1.0, 1.0), (np.abs(z) < 1.0).astype(float)
+            return _act.tanh(z), _act.tanh_prime(z)
 
         def compare(got, expected, args):
             if not (isinstance(got, (tuple, list)) and len(got) == 2):
                 return "return a pair (a, a_prime)"
-            return (_close_or("a = tanh(z)", got[0], expected[0], 1e-9, 1e-12)
-                    or _close_or("a_prime = tanh'(z)", got[1], expected[1], 1e-9, 1e-12))
+            return (_close_or("a = 2 sigma(2z) - 1", got[0], expected[0], 1e-9, 1e-12)
+                    or _close_or("a_prime", got[1], expected[1], 1e-9, 1e-12))
 
-        lad.compare_random(draw, lambda z, s, sp: (_act.tanh(z), _act.tanh_prime(z)),
-                           reference_name="nnkit.activations.tanh / tanh_prime", names=("z", "sigma", "sigma_prime"),
-                           compare=compare, rng=rng, label="(some |z| up to 1000)",
+        lad.compare_random(draw, reference,
+                           reference_name="nnkit.activations.tanh / tanh_prime (and the hard tanh for the hard sigmoid)",
+                           names=("z", "sigma", "sigma_prime"), compare=compare, rng=rng,
+                           label="(some |z| up to 1000; some with the hard sigmoid)",
                            tolerance="|student - reference| <= 1e-12 + 1e-9 |reference|, for a and a_prime")
         return lad.passed()
 
@@ -211,6 +221,8 @@ def leaky_relu_backward(student, *, hidden: bool = False, rng=None) -> None:
                     "dz = dout * np.where(z > 0, 1.0, alpha)"),
               mistakes=[(np.where(z > 0, z, alpha * z), "that is the forward value leaky_relu(z); the backward pass "
                                                         "returns dout times the SLOPE (1 or alpha)"),
+                        (dout, "you passed dout through unchanged: where z <= 0 the slope is alpha (the sign of z "
+                               "decides, not the sign of dout)"),
                         (np.where(z > 0, 1.0, alpha * z), "for z <= 0 the slope of alpha z is alpha, not alpha z")])
 
     dout = np.array([[1.5, -2.0, 0.5], [-1.0, 3.0, -0.5]])
@@ -413,22 +425,29 @@ def prelu_alpha_grad(student, *, hidden: bool = False, rng=None) -> None:
 
 
 # --------------------------------------------------------------------------- per-layer gradient norms
-def _variant_norms(X, Ws, bs, f, fp, G, *, last_prime=True, prime_of_a=False, sum_rows=True):
-    """Norms from a backward pass with one of the typical slips (diagnostics only, never the oracle)."""
+def _mistaken_norms(mistake, X, Ws, bs, f, fp, G):
+    """Norms from a backward pass with one typical slip (diagnostics only, never the oracle).
+
+    ``mistake``: ``"no_top_slope"`` (grad_out taken as delta^L), ``"prime_of_a"`` (f' of the
+    activation) or ``"norm_of_delta"`` (no sum over the examples). Always one of them: this
+    function never computes the right answer.
+    """
+    if mistake not in ("no_top_slope", "prime_of_a", "norm_of_delta"):
+        raise ValueError(f"mistake: unknown {mistake!r}")
     Zs, As, A = [], [], X
     for W, b in zip(Ws, bs):
         Z = A @ W + b
         A = f(Z)
         Zs.append(Z)
         As.append(A)
-    slope = (lambda l: fp(As[l])) if prime_of_a else (lambda l: fp(Zs[l]))
-    d = G * slope(-1) if last_prime else G
+    slopes = As if mistake == "prime_of_a" else Zs
+    d = G if mistake == "no_top_slope" else G * fp(slopes[-1])
     out = [d]
     for l in range(len(Ws) - 2, -1, -1):
-        d = (d @ Ws[l + 1].T) * slope(l)
+        d = (d @ Ws[l + 1].T) * fp(slopes[l])
         out.append(d)
     out.reverse()
-    return np.array([float(np.linalg.norm(x.sum(axis=0) if sum_rows else x)) for x in out])
+    return np.array([float(np.linalg.norm(x if mistake == "norm_of_delta" else x.sum(axis=0))) for x in out])
 
 
 def _stack(g, sizes, scale=1.0):
@@ -511,11 +530,11 @@ def layer_gradient_norms(student, *, hidden: bool = False, rng=None) -> None:
                     "d = (d @ weights[l+1].T) * f_prime(Zs[l]); norms[l] = np.linalg.norm(d.sum(axis=0))"),
               mistakes=[(expected[::-1], "your norms are in reverse order: norms[0] is the FIRST layer (next to the "
                                          "inputs)"),
-                        (_variant_norms(X, Ws, bs, f, fp, G, last_prime=False),
+                        (_mistaken_norms("no_top_slope", X, Ws, bs, f, fp, G),
                          "grad_out is dC/dA^L; the last layer's delta = dC/dZ^L needs its f'(Z^L) too"),
-                        (_variant_norms(X, Ws, bs, f, fp, G, prime_of_a=True),
+                        (_mistaken_norms("prime_of_a", X, Ws, bs, f, fp, G),
                          "f_prime takes the pre-activation Z (f_prime(Z)), not the activation A = f(Z)"),
-                        (_variant_norms(X, Ws, bs, f, fp, G, sum_rows=False),
+                        (_mistaken_norms("norm_of_delta", X, Ws, bs, f, fp, G),
                          "that is the norm of delta over all entries; dC/db sums delta over the examples first")])
 
     def cost_in_bias(l):

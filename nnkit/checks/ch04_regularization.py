@@ -245,7 +245,7 @@ def _penalty_ladder(kind: str, student: Callable, hidden: bool, rng) -> None:
                 hint=grad_hint, mistakes=grad_mistakes)
 
     # two layers: the sum runs over every layer
-    W1 = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]])
+    W1 = np.array([[0.5, -1.0, 2.0], [0.25, 1.5, -0.5]])
     W2 = np.array([[1.0], [-3.0], [0.25]])
     lmbda, n = 2.0, 10
     p, grads, shown = run([W1, W2], lmbda, n)
@@ -372,7 +372,7 @@ def _step_ladder(kind: str, student: Callable, hidden: bool, rng) -> None:
     new_W, new_b, shown = run(([W], [b], [gW], [gb], eta, lmbda, n))
     if l2:
         want_W = 0.99 * 2.0 - 0.05
-        lad.close(new_W[0], [[want_W]], "tiny case: w = 2, dC0/dw = 0.5, eta = 0.1, lambda = 10, n = 100",
+        lad.close(float(new_W[0][0, 0]), want_W, "tiny case: w = 2, dC0/dw = 0.5, eta = 0.1, lambda = 10, n = 100",
                   inputs=shown,
                   hint=("step against the gradient of the WHOLE cost C0 + (lambda/2n) sum w^2",
                         "dC/dw = dC0/dw + (lambda/n) w = 0.5 + 0.1 * 2 = 0.7, and w - eta * 0.7 = 1.93",
@@ -384,7 +384,7 @@ def _step_ladder(kind: str, student: Callable, hidden: bool, rng) -> None:
                             (0.99 * 2.0 + 0.05, "gradient DEScent: subtract eta * grad_W")])
     else:
         want_W = 2.0 - 0.01 - 0.05
-        lad.close(new_W[0], [[want_W]], "tiny case: w = 2, dC0/dw = 0.5, eta = 0.1, lambda = 10, n = 100",
+        lad.close(float(new_W[0][0, 0]), want_W, "tiny case: w = 2, dC0/dw = 0.5, eta = 0.1, lambda = 10, n = 100",
                   inputs=shown,
                   hint=("step against the gradient of the WHOLE cost C0 + (lambda/n) sum |w|",
                         "dC/dw = dC0/dw + (lambda/n) sign(w) = 0.5 + 0.1 = 0.6, and w - eta * 0.6 = 1.94",
@@ -532,24 +532,24 @@ def early_stopping(student: Callable, *, hidden: bool = False, rng=None) -> None
         lad.ok("returns a pair of ints (best_epoch, epochs_run)")
         return tuple(int(v) for v in out), {"history": history, "patience": patience}
 
-    def expect(history, patience, step, hint, mistakes=()):
+    def expect(history, patience, step, hint=None, mistakes=()):
         got, shown = run(history, patience)
         want = _stop.early_stopping(history, patience)
         diag = {tuple(k): v for k, v in mistakes}
         lad.check(got == want, step, inputs=shown, expected=want, got=got, hint=diag.get(got, hint))
 
-    h = [0.50, 0.62, 0.70, 0.68, 0.71, 0.69, 0.70, 0.66, 0.75]
-    expect(h, 3, "hand case: best 0.71 after epoch index 4, then 3 epochs without improvement -> (4, 8)",
+    h = [0.50, 0.62, 0.70, 0.71, 0.69, 0.70, 0.66, 0.75]
+    expect(h, 3, "hand case: best 0.71 after epoch index 3, then 3 epochs without improvement -> (3, 7)",
            hint=("keep the best score so far and count the epochs since it; stop when the count reaches patience",
-                 "epochs 5, 6, 7 do not beat 0.71: after epoch 7 the count is 3 = patience, so 8 epochs ran",
+                 "epochs 4, 5, 6 do not beat 0.71: after epoch 6 the count is 3 = patience, so 7 epochs ran",
                  "best, since = -inf, 0; for k, s in enumerate(history): if s > best: best, best_epoch, since = "
                  "s, k, 0 else: since += 1; if since >= patience: return best_epoch, k + 1"),
-           mistakes=[((5, 8), "epochs are 0-based indices into history: the best epoch is 4"),
-                     ((8, 9), "you looked at the whole history: training STOPS after epoch 7, so the "
+           mistakes=[((4, 7), "epochs are 0-based indices into history: the best epoch is 3"),
+                     ((7, 8), "you looked at the whole history: training STOPS after epoch 6, so the "
                               "late 0.75 is never seen"),
-                     ((7, 8), "best_epoch is the epoch with the best score, not the last one run"),
-                     ((4, 7), "off by one: epochs_run counts epochs, so stopping after index 7 means 8 epochs"),
-                     ((4, 9), "off by one: stop when `patience` epochs in a row brought no improvement")])
+                     ((6, 7), "best_epoch is the epoch with the best score, not the last one run"),
+                     ((3, 6), "off by one: epochs_run counts epochs, so stopping after index 6 means 7 epochs"),
+                     ((3, 8), "off by one: stop when `patience` epochs in a row brought no improvement")])
     expect([0.8, 0.8, 0.8, 0.7], 2, "a tie is not an improvement: [0.8, 0.8, 0.8, 0.7], patience 2 -> (0, 3)",
            hint=("only a strictly higher score counts as an improvement (keep the FIRST best epoch)",
                  "use `score > best`, not `>=`"),
@@ -563,7 +563,7 @@ def early_stopping(student: Callable, *, hidden: bool = False, rng=None) -> None
            "an improvement restarts the count: -> (4, 8)",
            hint="after a new best score the number of epochs without improvement starts again from 0",
            mistakes=[((4, 6), "after a new best score the count of epochs without improvement starts again from 0")])
-    expect([0.7], 4, "edge case: a history of one epoch -> (0, 1)")
+    expect([0.7], 4, "edge case: a history of one epoch -> (0, 1)", hint="one epoch: it is the best, and it ran")
     lad.passed()
 
 

@@ -280,6 +280,8 @@ def dropout_variance(student: Callable, *, hidden: bool = False, rng=None) -> No
                          + _VAR_HINT[1:]),
                         ([[48.0]], ("one 1/keep_prob too many: Var[r] = keep_prob (1 - keep_prob), then divide by "
                                     "keep_prob^2",) + _VAR_HINT[1:]),
+                        ([[6.0]], ("out = x * mask, so Var[out] = x^2 Var[mask]: the variance grows with the "
+                                   "SQUARE of x",) + _VAR_HINT[1:]),
                         ([[4.0 / 3.0]], ("keep and drop are swapped: keep_prob is the probability of KEEPING a unit",)
                          + _VAR_HINT[1:])])
 
@@ -607,9 +609,11 @@ def thinned_ensemble_average(student: Callable, *, hidden: bool = False, rng=Non
 
     ones = np.ones((1, 4))
     got, shown = run(ones)
+    z_full = sigmoid(X @ W1 + b1) @ W2 + b2
     lad.close(got, ref(X, *params, ones), "one network with the all-ones mask is the full network", inputs=shown,
               rtol=1e-9, hint=("with nothing dropped the thinned network is the full network",
-                               "sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)"))
+                               "sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)"),
+              mistakes=[(z_full, "those are the weighted inputs z of the outputs: the outputs are sigmoid(z)")])
 
     one = np.array([[2.0, 0.0, 2.0, 0.0]])
     got, shown = run(one)
@@ -622,15 +626,15 @@ def thinned_ensemble_average(student: Callable, *, hidden: bool = False, rng=Non
     three = _ref_mask((3, 4), 0.5, 13)
     got, shown = run(three)
     h = sigmoid(X @ W1 + b1)
-    mean_logits = sigmoid(np.mean([(h * m) @ W2 + b2 for m in three], axis=0))
+    mean_z = np.mean([(h * m) @ W2 + b2 for m in three], axis=0)
     lad.close(got, ref(X, *params, three), "three thinned networks: the mean of their outputs", inputs=shown,
               rtol=1e-9, hint=_ENS_HINT,
               mistakes=[(ref(X, *params, three.mean(axis=0, keepdims=True)),
-                         ("you averaged the masks (or the hidden layers) and ran ONE network; average the OUTPUTS "
-                          "of the K networks: the sigmoid of an average is not the average of the sigmoids",)
-                         + _ENS_HINT[1:]),
-                        (mean_logits, ("you averaged the networks' weighted inputs z and applied the sigmoid once; "
-                                       "average the outputs a = sigmoid(z) instead",) + _ENS_HINT[1:]),
+                         ("you averaged the masks (or the hidden layers, or the weighted inputs z) and applied the "
+                          "output sigmoid once; average the OUTPUTS of the K networks: the sigmoid of an average "
+                          "is not the average of the sigmoids",) + _ENS_HINT[1:]),
+                        (mean_z, "that is the average weighted input z; each network's output is sigmoid(z), "
+                                 "and the ensemble averages those outputs"),
                         (3 * ref(X, *params, three), "that is the sum over the K networks: divide by K = len(masks)")])
 
     got, shown = run(three, X=X[:1])

@@ -137,8 +137,8 @@ def hidden_units_identical(student: Callable, *, hidden: bool = False, rng=None)
          "compare W_out[j, :] with W_out[0, :] for every j, as well as W_in[:, j] and b_in[j]"))
 
     b_in2 = b_in.copy()
-    b_in2[2] = 0.0
-    run(W_in, b_in2, W_out, 1e-12, "unit 2 differs only in its bias -> False",
+    b_in2[1] = 0.0
+    run(W_in, b_in2, W_out, 1e-12, "unit 1 differs only in its bias -> False",
         ("the bias is part of the unit", "compare b_in[j] with b_in[0] too"))
 
     W_in3 = np.array([[0.5, 0.5, 0.5, 0.5], [1.0, 1.0, 1.0, 1.5]])

@@ -33,7 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnkit.activations import sigmoid, sigmoid_prime
+from nnkit.activations import _sigmoid, _sigmoid_prime
+from nnkit.costs import _bce_logit_terms, _quadratic_terms
+from nnkit.neuron import DELTAS, _neuron_trajectory
 from nnkit.widgets._live import FigureImage, lookup, observe
 
 __all__ = ["Trajectory", "ExplorerState", "simulate", "simulate_student", "gradient_sizes", "explore",
@@ -68,11 +70,11 @@ class Trajectory:
 
 
 def _cost_values(z: np.ndarray, y: float, cost: str) -> np.ndarray:
-    """Per-example cost from the pre-activation (stable for any finite z)."""
+    """Per-example cost from the pre-activation (the cost kernels; stable for any finite z)."""
+    y = np.full_like(z, y)
     if cost == "quadratic":
-        return 0.5 * (sigmoid(z) - y) ** 2
-    # binary cross-entropy from logits: max(z, 0) - y z + ln(1 + e^{-|z|})
-    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+        return _quadratic_terms(_sigmoid(z), y)
+    return _bce_logit_terms(z, y)
 
 
 def _check_cost(cost: str) -> str:
@@ -93,6 +95,7 @@ def simulate(w0, b0, eta: float, cost: str = "quadratic", epochs: int = 300, x: 
         Learning rate.
     cost : {"quadratic", "cross_entropy"}
         delta = (a - y) sigma'(z) for quadratic, a - y for cross-entropy (true gradients).
+        The step is nnkit.neuron's kernel, the deltas are nnkit.costs' kernels.
     epochs : int >= 0
         Number of steps; the trajectory has ``epochs + 1`` rows (row 0 is the start).
     x, y : float
@@ -104,23 +107,13 @@ def simulate(w0, b0, eta: float, cost: str = "quadratic", epochs: int = 300, x: 
         Arrays of shape ``(epochs + 1,)`` for scalar ``w0``, ``(epochs + 1, K)`` for arrays.
     """
     cost = _check_cost(cost)
-    w0, b0 = np.broadcast_arrays(np.asarray(w0, dtype=float), np.asarray(b0, dtype=float))
     epochs = int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs: expected an integer >= 0, got {epochs}")
-    ws = np.empty((epochs + 1,) + w0.shape)
-    bs = np.empty_like(ws)
-    w, b = w0.copy(), b0.copy()
-    quadratic = cost == "quadratic"
-    for k in range(epochs + 1):
-        ws[k], bs[k] = w, b
-        z = w * x + b
-        a = sigmoid(z)
-        d = (a - y) * sigmoid_prime(z) if quadratic else a - y
-        w = w - eta * d * x
-        b = b - eta * d
-    z_all = ws * x + bs
-    return Trajectory(np.arange(epochs + 1), ws, bs, sigmoid(z_all), _cost_values(z_all, y, cost))
+    with np.errstate(over="ignore"):
+        ws, bs = _neuron_trajectory(w0, b0, x, y, eta, DELTAS[cost], epochs)  # nnkit.neuron's kernel
+        z_all = ws * x + bs
+        return Trajectory(np.arange(epochs + 1), ws, bs, _sigmoid(z_all), _cost_values(z_all, y, cost))
 
 
 def _student_error(name: str, exc: BaseException) -> str:
@@ -151,7 +144,7 @@ def simulate_student(functions, w0: float, b0: float, eta: float, epochs: int = 
         with np.errstate(all="ignore"):
             for k in range(int(epochs) + 1):
                 z = np.array([[w * x + b]])
-                a = sigmoid(z)
+                a = _sigmoid(z)
                 ws.append(w)
                 bs.append(b)
                 outs.append(float(a[0, 0]))
@@ -175,9 +168,9 @@ def gradient_sizes(traj: Trajectory, cost: str, x: float = 1.0, y: float = 0.0) 
     the cross-entropy, so the ratio of the two gradients at the same point is ``sigma'(z)``.
     """
     z = traj.w * x + traj.b
-    slope = sigmoid_prime(z)
-    err = traj.output - y
-    delta = err * slope if _check_cost(cost) == "quadratic" else err
+    with np.errstate(over="ignore"):
+        slope = _sigmoid_prime(z)
+    delta = DELTAS[_check_cost(cost)](z, traj.output, np.full_like(z, y))  # the cost's kernel
     return slope, np.abs(delta)
 
 
@@ -220,10 +213,11 @@ def explore(w0: float = 2.0, b0: float = 2.0, eta: float = 0.15, cost: str = "qu
 
 
 def _nice_ceiling(value: float) -> float:
-    """Smallest of 1, 2, 2.5, 5 x 10^k that is >= value (stable axis limits: few full redraws)."""
+    """Smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value (stable axis limits:
+    few full redraws, and the curve fills most of the panel)."""
     value = max(float(value), 1e-12)
     exp = np.floor(np.log10(value))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if m * 10**exp >= value * (1 - 1e-12):
             return float(m * 10**exp)
     return float(10 ** (exp + 1))
@@ -236,7 +230,7 @@ class SlowdownFigure:
         from matplotlib.ticker import NullLocator
 
         self.view = FigureImage(figsize=figsize, dpi=dpi,
-                                margins=dict(left=0.065, right=0.99, bottom=0.15, top=0.78, wspace=0.34))
+                                margins=dict(left=0.065, right=0.975, bottom=0.15, top=0.78, wspace=0.34))
         fig = self.view.figure
         self.ax_out, self.ax_cost, self.ax_grad = fig.subplots(1, 3)
         ep = np.arange(epochs + 1)
@@ -303,7 +297,7 @@ class SlowdownFigure:
             if values is not None:
                 line.set_ydata(np.clip(values, -1e6, 1e6))
         top = float(np.max(ref.cost))
-        self.ax_cost.set_ylim(0, _nice_ceiling(top * 1.05) if top > 0 else 1.0)
+        self.ax_cost.set_ylim(0, _nice_ceiling(top * 1.02) if top > 0 else 1.0)
         shown = np.concatenate([state.gradient, state.other_gradient, state.slope])
         low = float(np.min(shown[shown > 0])) if np.any(shown > 0) else 1e-4
         # lower limit in steps of two decades, so the limits (and the cached background) rarely change

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnkit.activations import log_softmax, sigmoid, softmax, softmax_jvp
+from nnkit.activations import _sigmoid, _softmax, _softmax_jvp
+from nnkit.costs import _bce_logit_terms, _log_likelihood_logit_terms, _output_error
 from nnkit.widgets._live import FigureImage, lookup, observe
 
 __all__ = ["ExplorerState", "compute", "student_softmax_outputs", "student_delta_outputs", "SoftmaxFigure",
@@ -203,13 +204,14 @@ def compute(logits: Sequence[float], temperature: float = 1.0, true_class: int =
     s = (z + float(shift)) / temperature
     y = np.zeros_like(s)
     y[true_class] = 1.0
-    sig = sigmoid(s)
-    soft = softmax(s)
-    # costs from the logits: finite for every slider position
-    ce = float(np.sum(np.maximum(s, 0.0) - y * s + np.log1p(np.exp(-np.abs(s)))))
-    ll = float(-log_softmax(s)[true_class])
-    error = soft - y
-    quad_error = softmax_jvp(soft, error)
+    # nnkit's kernels; both costs from the logits: finite for every slider position
+    with np.errstate(over="ignore"):
+        sig = _sigmoid(s)
+    soft = _softmax(s)
+    ce = float(np.sum(_bce_logit_terms(s, y)))
+    ll = float(_log_likelihood_logit_terms(s, y))
+    error = _output_error(s, soft, y)                  # log-likelihood: a - y
+    quad_error = _softmax_jvp(soft, _output_error(s, soft, y))  # quadratic cost: J (a - y)
     student, status = student_softmax_outputs(student_softmax, s, soft)
     sdelta, dstatus = student_delta_outputs(student_delta, s, soft, y, error)
     return ExplorerState(s, sig, soft, float(sig.sum()), float(soft.sum()), ce, ll, true_class, student, status,
@@ -225,7 +227,7 @@ class SoftmaxFigure:
 
         self.classes = C = int(classes)
         self.view = FigureImage(figsize=figsize, dpi=dpi,
-                                margins=dict(left=0.06, right=0.99, bottom=0.13, top=0.76, wspace=0.28))
+                                margins=dict(left=0.06, right=0.985, bottom=0.13, top=0.76, wspace=0.28))
         fig = self.view.figure
         self.ax_sig, self.ax_soft, self.ax_err = fig.subplots(1, 3)
         anim = self.view.animate

@@ -170,6 +170,14 @@ def ridge_curves(values: list, lo: float, hi: float, bins: int = BINS, height: f
     return x, ys
 
 
+def _shown(values, activation):
+    """What the activation histograms show: for ReLU only the positive part (the exact zeros,
+    about half of the entries, would dwarf it; their share is what 'dead' units are made of)."""
+    if activation == "relu":
+        return [v[v > 0] for v in values]
+    return values
+
+
 def _probe():
     X = np.array([[0.5, -1.0]])
     return X, [np.eye(2)], [np.zeros(2)]
@@ -298,8 +306,8 @@ class InitExplorerView:
         lo, hi = _A_RANGE[activation]
         for text, value in zip(self.a_ticks, (lo, (lo + hi) / 2, hi)):
             text.set_text(f"{value:g}")
-        self.a_xlabel.set_text({"sigmoid": "a", "tanh": "a", "relu": "a (values above 3 in the last bin)"}[activation])
-        x, ys = ridge_curves(s.activations, lo, hi)
+        self.a_xlabel.set_text({"sigmoid": "a", "tanh": "a", "relu": "a > 0 (values above 3 in the last bin)"}[activation])
+        x, ys = ridge_curves(_shown(s.activations, activation), lo, hi)
         x = (x - lo) / (hi - lo)
         top = float(s.delta_std[-1])
         scaled = [d / top for d in s.deltas] if top > 0 else s.deltas
@@ -342,7 +350,8 @@ def histogram_grid(inits=("N(0, 1)", "N(0, 1/n_in)", "Glorot (Xavier)", "He"),
     """Static figure: activation histograms per layer, one panel per initializer x activation.
 
     Rows are initializers, columns activations; each panel stacks the ``depth`` layers'
-    histograms (layer 1 at the bottom) as in the explorer. Returns a ``matplotlib.figure.Figure``.
+    histograms (layer 1 at the bottom) as in the explorer (ReLU: the positive activations only).
+    Returns a ``matplotlib.figure.Figure``.
     """
     from matplotlib.figure import Figure
 
@@ -350,15 +359,20 @@ def histogram_grid(inits=("N(0, 1)", "N(0, 1/n_in)", "Glorot (Xavier)", "He"),
     fig = Figure(figsize=figsize)
     fig.subplots_adjust(left=0.16, right=0.98, bottom=0.07, top=0.93, hspace=0.45, wspace=0.2)
     axes = fig.subplots(len(inits), len(activations), squeeze=False)
+    g = np.random.default_rng(0)
+    X = g.standard_normal((BATCH, WIDTH))
     for i, init in enumerate(inits):
+        draw = get_initializer(INITIALIZERS.get(init, init))
         for j, act in enumerate(activations):
             ax = axes[i, j]
-            s = layer_signals(init, act, depth)
+            gl = np.random.default_rng(1)
+            layers = [draw(WIDTH, WIDTH, gl) for _ in range(depth)]
+            with _one_blas_thread():
+                _, As = _deep_forward(X, [W for W, _ in layers], [b for _, b in layers], ACTIVATIONS[act][0])
             lo, hi = _A_RANGE[act]
-            x, ys = ridge_curves(s.activations, lo, hi)
+            x, ys = ridge_curves(_shown(As, act), lo, hi)
             for l, y in enumerate(ys):
-                ax.fill_between(x, l + 1, y, color="tab:blue", alpha=0.35, lw=0)
-                ax.plot(x, y, color="tab:blue", lw=0.8)
+                ax.plot(x, y, color="tab:blue", lw=0.9)
             ax.set(xlim=(lo, hi), ylim=(0.6, depth + 1))
             ax.set_yticks([1, depth])
             ax.tick_params(labelsize=7)
@@ -366,7 +380,7 @@ def histogram_grid(inits=("N(0, 1)", "N(0, 1/n_in)", "Glorot (Xavier)", "He"),
                 ax.set_title(act, fontsize=10)
             if j == 0:
                 ax.set_ylabel(f"{init}\nlayer", fontsize=8.5)
-            ax.text(0.98, 0.97, f"std A^{depth}: {s.activation_std[-1]:.2g}", transform=ax.transAxes,
+            ax.text(0.98, 0.97, f"std A^{depth}: {np.std(As[-1]):.2g}", transform=ax.transAxes,
                     ha="right", va="top", fontsize=7, bbox=dict(fc="white", ec="none", alpha=0.8))
     return fig
 

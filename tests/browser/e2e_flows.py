@@ -171,3 +171,124 @@ def check_student(nbpage: NotebookPage, artifacts: Path, label: str) -> dict:
     )
     nbpage.screenshot_cell(test, artifacts / f"{label}-student-test.png")
     return {"setup": setup, "stub": stub, "test": test, "function": func}
+
+
+# ---------------------------------------------------------------------------- live widgets, failing checks
+#: What must never reach a student's failing check output: nnkit's own source or its paths.
+NNKIT_SOURCE = re.compile(r"nnkit[/\\]|site-packages|_ladder|\blad\.\w+\(|^\s*-*> ?\d+ ", re.MULTILINE)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def source_problems(text: str) -> list[str]:
+    """Lines of a check's output that quote nnkit's source (paths, ladder calls, traceback arrows),
+    and paragraphs printed twice."""
+    out = [f"quotes nnkit source or paths: {line.strip()[:160]!r}"
+           for line in text.splitlines() if NNKIT_SOURCE.search(line)]
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 40]
+    out += [f"printed twice: {p[:120]!r}" for k, p in enumerate(paragraphs) if p in paragraphs[:k]]
+    return out
+
+
+def wrong_answer(stub_source: str) -> str:
+    """The stub with its ``raise NotImplementedError()`` replaced by ``return None``: a plausible
+    first attempt that runs and is wrong, for any exercise."""
+    if "raise NotImplementedError" not in stub_source:
+        raise AssertionError(f"not a stub:\n{stub_source[:300]}")
+    return re.sub(r"raise NotImplementedError\(\)?", "return None", stub_source, count=1)
+
+
+def check_failing_check(nbpage: NotebookPage, artifacts: Path, label: str, exercises) -> dict:
+    """Student copy: answer the first exercise wrongly, run its graded test, read what it shows.
+
+    The output must be the check's report only: no nnkit source line or path, no traceback
+    arrow into nnkit, nothing printed twice.
+    """
+    from e2e_course import grade_cells
+
+    cells = grade_cells(nbpage.nb)
+    present = [e for e in exercises if e in cells and f"test_{e}" in cells]
+    assert present, f"{nbpage.relpath}: none of the chapter's exercises {list(exercises)} has a solution and test cell"
+    ex = present[0]
+    stub, test = cells[ex], cells[f"test_{ex}"]
+    nbpage.open()
+    snap = nbpage.run_all_above(stub)
+    _fail(nbpage, "the cells before the first exercise failed",
+          nbpage.problems(snap, [i for i in code_cells(nbpage.nb) if i < stub]))
+    nbpage.set_cell_source(stub, wrong_answer(nbpage.nb.cells[stub].source))
+    nbpage.run_cell(stub)
+    snap = nbpage.run_cell(test)
+    text = nbpage.cell_text(snap, test)
+    nbpage.screenshot_cell(test, artifacts / f"{label}-failing-check.png")
+    problems = [] if text.strip() else [f"graded test cell {test} of {ex} shows nothing for a wrong answer"]
+    problems += source_problems(text)
+    _fail(nbpage, f"the failing check of {ex} (cell {test}) shows more than its report:\n{text[-3000:]}\n",
+          problems)
+    return {"exercise": ex, "test_cell": test, "chars": len(text)}
+
+
+def _there_and_back(nbpage: NotebookPage, cell: int) -> RedrawResult:
+    there = nbpage.move_slider(cell, 0, 1, timeout=60)
+    back = "ArrowLeft" if float(there.values[-1]) > float(there.values[0]) else "ArrowRight"
+    res = nbpage.move_slider(cell, 0, 1, timeout=60, direction=back)
+    res.values = [there.values[0], *res.values]
+    return res
+
+
+def check_live_widget(nbpage: NotebookPage, artifacts: Path, label: str, solution_nb, exercises, explorers) -> dict:
+    """Student copy: draw the widget with the stubs, write the functions, move a slider.
+
+    The widget cell is NOT re-run. After the student's functions exist, moving the slider
+    away and back to the same value must show a different picture or text than before at that
+    value (the widget found the new functions).
+    """
+    from e2e_course import explorer_cells, grade_cells
+
+    widget_cells_ = explorer_cells(nbpage.nb, explorers)
+    assert widget_cells_, f"{nbpage.relpath}: no cell calls one of the chapter's explorers {list(explorers)}"
+    cell = widget_cells_[0]
+    solution_cells = grade_cells(solution_nb)
+    student_cells = grade_cells(nbpage.nb)
+    written = [e for e in exercises if e in student_cells and e in solution_cells]
+    assert written, f"{nbpage.relpath}: no exercise of {list(exercises)} found in both notebooks"
+
+    nbpage.open()
+    snap = nbpage.run_all_above(cell + 1)  # everything up to the widget, with the stubs
+    try:
+        snap = nbpage.wait_until(f"the widget of cell {cell} to show a slider and a plot",
+                                 lambda s: s["cells"][cell]["sliders"] > 0 and s["cells"][cell]["imgs"] > 0,
+                                 timeout=60)
+    except NotebookTimeout:
+        _fail(nbpage, f"the widget of cell {cell} did not render with the stubs",
+              nbpage.problems(snap, [i for i in code_cells(nbpage.nb) if i <= cell],
+                              allow_errors={i for i in code_cells(nbpage.nb) if "raises-exception" in _tags(nbpage.nb.cells[i])}))
+    prompt = snap["cells"][cell]["prompt"]
+    nbpage.screenshot_cell(cell, artifacts / f"{label}-live-stubs.png")
+    # The reference state: one move right and one back, so both states come from a slider move.
+    first = _there_and_back(nbpage, cell)
+    stub_png, stub_text = first.pngs[-1], nbpage.cell_text(nbpage.snapshot(), cell)
+
+    for ex in written:  # paste each solution into its stub cell and run it, as a student would
+        nbpage.set_cell_source(student_cells[ex], solution_nb.cells[solution_cells[ex]].source)
+        nbpage.run_cell(student_cells[ex])
+
+    second = _there_and_back(nbpage, cell)
+    snap = nbpage.snapshot()
+    live_png, live_text = second.pngs[-1], nbpage.cell_text(snap, cell)
+    nbpage.screenshot_cell(cell, artifacts / f"{label}-live-written.png")
+    problems = []
+    if first.values[-1] != second.values[-1]:
+        problems.append(f"the slider did not come back to the same value ({first.values[-1]} vs {second.values[-1]})")
+    if snap["cells"][cell]["prompt"] != prompt:
+        problems.append(f"the widget cell was re-run ({prompt} -> {snap['cells'][cell]['prompt']})")
+    if live_png == stub_png and live_text == stub_text:
+        problems.append(
+            "same picture and text at the same slider value before and after the student's functions "
+            f"{written} were written: the widget did not look them up again. Widget text:\n{live_text[-800:]}"
+        )
+    if "not implemented yet" in live_text:
+        problems.append(f"the widget still says 'not implemented yet':\n{live_text[-800:]}")
+    _fail(nbpage, f"the widget of cell {cell} did not pick up the new functions", problems)
+    return {"cell": cell, "written": written, "text_changed": live_text != stub_text}

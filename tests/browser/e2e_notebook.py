@@ -100,6 +100,50 @@ _PROBE_INSTALL_JS = r"""
 """
 
 
+# The bytes of the images in one cell's output, base64: data: URLs as they are, blob: URLs
+# (ipywidgets.Image) fetched from the page.
+_IMAGES_JS = r"""
+async (i) => {
+  const imgs = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]
+      .querySelectorAll('.jp-Cell-outputArea img')];
+  const out = [];
+  for (const im of imgs) {
+    const src = im.getAttribute('src') || '';
+    if (src.startsWith('data:image/png;base64,')) { out.push(src.split(',', 2)[1]); continue; }
+    if (!src.startsWith('blob:')) continue;
+    const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+    let bin = '';
+    for (let k = 0; k < bytes.length; k += 0x8000) bin += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
+    out.push(btoa(bin));
+  }
+  return out;
+}
+"""
+
+
+# Drag probe: the time of every new image in one cell, and of the mouse-up.
+_DRAG_PROBE_JS = r"""
+([cellIndex, sliderIndex]) => {
+  const panel = [...document.querySelectorAll('.jp-NotebookPanel')]
+      .find(p => !p.classList.contains('lm-mod-hidden') && p.offsetParent !== null);
+  const area = panel.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex].querySelector('.jp-Cell-outputArea');
+  if (window.__nnkitDrag && window.__nnkitDrag.observer) window.__nnkitDrag.observer.disconnect();
+  const seen = new Set([...area.querySelectorAll('img')].map(i => i.getAttribute('src') || ''));
+  const probe = {tUp: null, times: []};
+  document.addEventListener('pointerup', () => { probe.tUp = performance.now(); }, {capture: true, once: true});
+  probe.observer = new MutationObserver(() => {
+    for (const im of area.querySelectorAll('img')) {
+      const src = im.getAttribute('src') || '';
+      if (!seen.has(src)) { seen.add(src); probe.times.push(performance.now()); }
+    }
+  });
+  probe.observer.observe(area, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+  window.__nnkitDrag = probe;
+  return true;
+}
+"""
+
+
 class NotebookTimeout(AssertionError):
     """A wait in the browser ran out; the message says what was expected and what was seen."""
 
@@ -306,7 +350,8 @@ class NotebookPage:
         """Cells whose output holds at least one slider and one image, in notebook order."""
         return [c for c in snap["cells"] if c["sliders"] > 0 and c["imgs"] > 0]
 
-    def move_slider(self, cell: int, slider: int, moves: int, timeout: float = 60.0) -> RedrawResult:
+    def move_slider(self, cell: int, slider: int, moves: int, timeout: float = 60.0,
+                    direction: str | None = None) -> RedrawResult:
         """Press arrow keys on a slider handle ``moves`` times; time each redraw.
 
         Each move must change the handle's value and bring an image whose PNG differs from
@@ -321,7 +366,6 @@ class NotebookPage:
             .locator(".jp-Cell-outputArea .widget-slider .noUi-handle").nth(slider)
         )
         handle.scroll_into_view_if_needed()
-        direction = None
         for k in range(moves):
             info = self.page.evaluate(_PROBE_INSTALL_JS, [cell, slider])
             if k == 0:
@@ -359,6 +403,41 @@ class NotebookPage:
             self._check_kernel_alive(self.snapshot())
         return res
 
+    def drag_slider(self, cell: int, slider: int, pixels: float = 120, steps: int = 12,
+                    step_ms: float = 30, timeout: float = 60.0) -> dict:
+        """Drag a slider handle with the mouse; time the plot's catching up after the release.
+
+        Returns ``{"frames": images shown while dragging, "lag_ms": mouse-up to the last new
+        image, "values": (before, after)}``. With ``continuous_update`` the plot follows the
+        drag; without it, the only new image comes after the release.
+        """
+        area = self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(cell).locator(".jp-Cell-outputArea")
+        handle = area.locator(".widget-slider .noUi-handle").nth(slider)
+        handle.scroll_into_view_if_needed()
+        self.page.evaluate(_DRAG_PROBE_JS, [cell, slider])
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        before = handle.get_attribute("aria-valuenow")
+        lo, hi = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+        direction = 1 if float(before) < (lo + hi) / 2 else -1  # towards the far end: room to move
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        for k in range(1, steps + 1):
+            self.page.mouse.move(x + direction * pixels * k / steps, y)
+            self.page.wait_for_timeout(step_ms)
+        self.page.mouse.up()
+        self.page.wait_for_timeout(300)
+        self._wait_images_settled(cell, timeout)
+        self.page.wait_for_timeout(500)  # a straggler image would arrive now
+        self._wait_images_settled(cell, timeout)
+        probe = self.page.evaluate("() => ({up: window.__nnkitDrag.tUp, times: window.__nnkitDrag.times})")
+        if probe["up"] is None:
+            raise AssertionError(f"{self.relpath}: the mouse-up of the drag on cell {cell} was not seen")
+        during = [t for t in probe["times"] if t <= probe["up"]]
+        after = [t for t in probe["times"] if t > probe["up"]]
+        lag = (max(after) - probe["up"]) if after else 0.0
+        return {"frames": len(during), "lag_ms": lag, "values": (before, handle.get_attribute("aria-valuenow"))}
+
     def _wait_images_settled(self, cell: int, timeout: float) -> None:
         """Wait until every image in the cell has decoded and no redraw is running."""
         self.page.wait_for_function(
@@ -370,13 +449,42 @@ class NotebookPage:
         self.wait_until("the kernel to be idle after a redraw", lambda s: s["status"] == "idle", timeout)
 
     def _current_png(self, cell: int) -> bytes:
-        srcs = self.page.evaluate(
-            "i => [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')[i]"
-            ".querySelectorAll('.jp-Cell-outputArea img')].map(im => im.getAttribute('src') || '')",
-            cell,
+        """The bytes of every image in the cell's output (data: URLs and the blob: URLs of ipywidgets.Image)."""
+        blobs = self.page.evaluate(_IMAGES_JS, cell)
+        return b"".join(base64.b64decode(b) for b in blobs)
+
+    # ------------------------------------------------------------------ editing like a student
+    def set_cell_source(self, index: int, text: str) -> None:
+        """Replace a cell's text the way a person pastes: select it, Enter, Ctrl+A, insert, Escape.
+
+        ``insert_text`` inserts the whole text at once, so the editor adds no auto-indentation
+        or closing brackets.
+        """
+        self.select_cell(index)
+        self.page.keyboard.press("Enter")
+        editor = self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
+        editor.wait_for(state="visible", timeout=10_000)
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.insert_text(text)
+        self.page.keyboard.press("Escape")
+        got = editor.inner_text()  # the editor renders only what is in view: compare the first line
+        if text.strip().splitlines()[0].strip() not in got:
+            raise AssertionError(f"{self.relpath}: cell {index} did not take the new text; it shows:\n{got[:400]}")
+
+    def run_cell(self, index: int) -> dict:
+        """Select a cell, Ctrl+Enter (run it, stay on it) and wait until it ran."""
+        self.select_cell(index)
+        before = self.snapshot()["cells"][index]["prompt"]
+        self.page.keyboard.press("Control+Enter")
+        return self.wait_until(
+            f"cell {index} to run (prompt {before!r} -> a new execution count) and the kernel to be idle",
+            lambda s: s["status"] == "idle" and s["cells"][index]["prompt"] != before
+            and bool(re.match(r"\[\d+\]", s["cells"][index]["prompt"])),
         )
-        blobs = [base64.b64decode(s.split(",", 1)[1]) for s in srcs if s.startswith("data:image/png;base64,")]
-        return b"".join(blobs)
+
+    def cell_text(self, snap: dict, index: int) -> str:
+        """All output text of a cell (widgets included), as the page shows it."""
+        return "\n".join(o["text"] for o in snap["cells"][index]["outputs"])
 
     def screenshot_cell(self, cell: int, path: Path) -> Path:
         loc = self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(cell).locator(".jp-Cell-outputArea")

@@ -6,7 +6,14 @@ For each notebook of each chapter:
   widget renders, and moving a slider of the chapter's widget really changes the plot
   (the redraw time goes to the benchmark table);
 * the fresh student copy runs its set-up cells cleanly, its first stub plus the graded test
-  that calls it show ``NotImplementedError``, and the kernel stays alive.
+  that calls it show ``NotImplementedError``, and the kernel stays alive;
+* a wrong answer to the first exercise makes its graded test show the check's report and
+  nothing of nnkit's source (no paths, no traceback arrows into nnkit, nothing twice);
+* the chapter's widget, drawn while the exercises are still stubs, picks up the student's
+  functions on the next slider move, without re-running its cell.
+
+Chapters, exercises and explorers come from course.yml through ``load_course`` (see
+e2e_course.py): a new chapter is covered without editing this folder.
 
 Copies without outputs are served from a temporary folder; the repository is never touched
 (apart from screenshots in the artifacts folder).
@@ -17,7 +24,8 @@ from __future__ import annotations
 import e2e_config
 import pytest
 from e2e_course import chapter_notebooks
-from e2e_flows import check_solution, check_student
+import nbformat
+from e2e_flows import check_failing_check, check_live_widget, check_solution, check_student
 from e2e_notebook import NotebookPage
 
 NOTEBOOKS = chapter_notebooks()
@@ -38,6 +46,12 @@ def test_solution_notebook_runs_and_widget_redraws(item, page, lab_server, artif
         f"\n[browser e2e] {item.label}: slider {result.slider} of cell {result.cell} "
         f"values {result.values}, redraw ms {[round(t) for t in result.times_ms]}"
     )
+    drags = [nbpage.drag_slider(result.cell, result.slider) for _ in range(3)]
+    redraw_log.append({"label": f"{item.label} (mouse drag)", "cell": result.cell,
+                       "slider": f"{result.label or result.slider}: release to last frame; frames while dragging "
+                                 f"{[d['frames'] for d in drags]}",
+                       "times_ms": [d["lag_ms"] for d in drags]})
+    print(f"[browser e2e] {item.label}: drags {drags}")
 
 
 @pytest.mark.parametrize("item", PARAMS)
@@ -46,3 +60,21 @@ def test_student_chapter_stub_fails_cleanly(item, page, lab_server, artifacts):
     nbpage = NotebookPage(page, lab_server, f"chapters/{item.chapter}/{item.release.name}", timeout=e2e_config.timeout())
     summary = check_student(nbpage, artifacts, item.label)
     print(f"\n[browser e2e] {item.label} student: {summary}")
+
+
+@pytest.mark.parametrize("item", PARAMS)
+def test_failing_check_shows_only_its_report(item, page, lab_server, artifacts):
+    assert item.release.is_file(), f"student notebook missing: {item.release} (run `nnkit build`)"
+    nbpage = NotebookPage(page, lab_server, f"chapters/{item.chapter}/{item.release.name}", timeout=e2e_config.timeout())
+    summary = check_failing_check(nbpage, artifacts, item.label, item.exercises)
+    print(f"\n[browser e2e] {item.label} failing check: {summary}")
+
+
+@pytest.mark.parametrize("item", PARAMS)
+def test_widget_drawn_before_the_functions_picks_them_up(item, page, lab_server, artifacts):
+    if not item.explorers:
+        pytest.skip(f"chapter {item.chapter} has no widget module with an *_explorer yet")
+    nbpage = NotebookPage(page, lab_server, f"chapters/{item.chapter}/{item.release.name}", timeout=e2e_config.timeout())
+    solution = nbformat.read(item.solution, as_version=4)
+    summary = check_live_widget(nbpage, artifacts, item.label, solution, item.exercises, item.explorers)
+    print(f"\n[browser e2e] {item.label} live widget: {summary}")

@@ -6,9 +6,11 @@ how chapters are found, and how a missing Chromium is reported.
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
-from e2e_course import _from_yaml, chapter_notebooks
+from e2e_course import chapter_notebooks, explorer_cells, grade_cells
 from e2e_flows import saved_problems, widget_cells
 from e2e_lab import find_chromium
 from e2e_notebook import code_cells, page_problems, strip_outputs
@@ -99,18 +101,49 @@ def test_strip_outputs_makes_a_clean_copy(tmp_path):
     assert code_cells(again) == [0], "an empty code cell is never sent to the kernel"
 
 
-def test_chapters_from_yaml_fallback(tmp_path):
-    (tmp_path / "course.yml").write_text(
-        "course: {id: c, title: C}\n"
-        "chapters:\n"
-        "  - {id: 01-a, title: A, notebooks: [one, two.ipynb]}\n"
-        "  - {id: 02-b, title: B, notebooks: [three]}\n"
-    )
-    items = _from_yaml(tmp_path)
+_COURSE = """\
+course: {id: c, title: C}
+chapters:
+  - {id: 01-a, title: A, notebooks: [one, two], objectives: [x], minutes: 10, forbidden: [],
+     exercises: [{id: f_one, points: 1}, {id: why_one, points: 1, manual: true}]}
+  - {id: 02-b, title: B, notebooks: [three], objectives: [x], minutes: 10, forbidden: [],
+     exercises: [{id: g_two, points: 2}]}
+"""
+
+
+def test_chapters_come_from_the_manifest_reader(tmp_path):
+    """A chapter in course.yml is covered with no edit to tests/browser (one manifest reader)."""
+    (tmp_path / "course.yml").write_text(_COURSE)
+    items = chapter_notebooks(tmp_path)
     assert [i.label for i in items] == ["01-a--one", "01-a--two", "02-b--three"]
     assert items[1].solution == tmp_path / "solutions" / "01-a" / "two.ipynb"
     assert items[2].release == tmp_path / "chapters" / "02-b" / "three.ipynb"
+    assert items[0].exercises == ("f_one",)  # written answers have no check to fail
+    assert items[0].explorers == ()  # no widget module nnkit.widgets.ch01_a
     assert chapter_notebooks(tmp_path / "nowhere") == []
+
+
+def test_the_browser_suite_reads_no_manifest_itself():
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for path in here.glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+yaml\b", text, re.MULTILINE), f"{path.name}: use load_course()"
+
+
+def test_cells_are_found_by_grade_id_and_explorer_call():
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("from nnkit.widgets import wave_explorer"),
+        new_code_cell("def f(x):\n    raise NotImplementedError()",
+                      metadata={"nbgrader": {"grade_id": "f", "solution": True}}),
+        new_code_cell("checks.f(f)", metadata={"nbgrader": {"grade_id": "test_f", "grade": True}}),
+        new_code_cell("wave_explorer(student='f')"),
+    ]
+    assert grade_cells(nb) == {"f": 1, "test_f": 2}
+    assert explorer_cells(nb, ("wave_explorer",)) == [3]
+    assert explorer_cells(nb, ()) == []
 
 
 def test_chromium_from_env_must_be_executable(tmp_path, monkeypatch):
@@ -173,3 +206,29 @@ def test_redraw_report_keeps_a_history_and_takes_medians(tmp_path):
     assert "| 01-a--one | 2 | 200, 500 | 350 |" in md
     assert "pytest tests/browser" in md
     assert "Across" not in redraw_markdown(run1, runs[:1])
+
+
+def test_student_lab_turns_off_the_instructor_tools():
+    """`make lab` starts JupyterLab with lab-config/ first on JUPYTER_CONFIG_PATH, which disables
+    nbgrader's instructor plugins and server extensions; the ids must exist in the installed nbgrader."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from e2e_course import REPO
+
+    config = REPO / "lab-config"
+    disabled = json.loads((config / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    for plugin in ("formgrader", "create-assignment", "course-list"):
+        assert disabled.get(f"@jupyter/nbgrader:{plugin}") is True
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled  # students keep Validate
+    labext = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    if labext.is_dir():  # the plugin ids are still those of the installed nbgrader
+        bundle = "".join(p.read_text(errors="replace") for p in labext.glob("*.js"))
+        missing = [p for p in disabled if f'"{p}"' not in bundle]
+        assert not missing, f"nbgrader has no plugins {missing}: update lab-config/labconfig/page_config.json"
+    server = json.loads((config / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert server["nbgrader.server_extensions.formgrader"] is False
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"JUPYTER_CONFIG_PATH=\$\(CURDIR\)/lab-config", makefile)
+    assert re.search(r"^lab:.*\n(\t.*\n)*\t\$\(STUDENT_JUPYTER\) \$\(BIN\)/jupyter lab", makefile, re.MULTILINE)

@@ -19,7 +19,9 @@ below) and its functions start processes and touch files.
 Speed: a wrapper must accept the number of arguments the solution's signature allows
 (checked with ``inspect.signature``), and a candidate that raises on the check's first call
 (recorded once from the solution, outside the trap) is not run through the check: that call
-fails the check's first rung anyway. Every candidate call has a time limit.
+fails the check's first rung anyway. A candidate call that takes 20 times longer than the
+solution's on that input (at least 0.2 s) counts as raising: it is no answer to the exercise
+(and a candidate that overruns twice is not tried in its remaining wrappings).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ REPO = Path(__file__).resolve().parents[2]
 COURSE = load_course(REPO)
 EXERCISES = [pytest.param(ch, ex, id=ex.id) for ch in COURSE.chapters for ex in ch.graded_exercises]
 SKIP_PACKAGES = ("nnkit.course",)
-CALL_SECONDS = 2.0
+CALL_SECONDS = 2.0  # upper bound for one candidate call; see call_limit()
 
 
 # --------------------------------------------------------------------------- candidates
@@ -259,15 +261,15 @@ def _quiet():
     return stack
 
 
-def run_check(check, student, hidden: bool) -> bool:
-    """True if ``check`` accepts ``student`` (returns without raising)."""
+def run_check(check, student, hidden: bool, seconds: float = 20 * CALL_SECONDS) -> bool:
+    """True if ``check`` accepts ``student`` (returns without raising) within ``seconds``."""
     kwargs = {}
     if hidden:
         kwargs["hidden"] = True
         if "rng" in inspect.signature(check).parameters:
             kwargs["rng"] = 0
     try:
-        with _quiet(), time_limit(10 * CALL_SECONDS):
+        with _quiet(), time_limit(seconds):
             check(student, **kwargs)
         return True
     except BaseException as exc:  # noqa: BLE001 - any failure of the check is a fail
@@ -286,9 +288,14 @@ def _close_figures():
         plt.close("all")
 
 
-def first_calls(check, solution) -> dict[bool, tuple]:
-    """The arguments of the first call the visible and the hidden check make (from the solution)."""
-    out = {}
+def first_calls(check, solution) -> tuple[dict[bool, tuple], float, dict[bool, float]]:
+    """The first call the visible and the hidden check make (recorded from the solution); the
+    time limit for a candidate on it: 20 times the solution's time, between 0.2 and 2 s (a
+    candidate that much slower than the solution on the check's first input is no answer); and
+    the limit for a whole check: 20 times the solution's check, at least 1 s."""
+    import time
+
+    out, slowest, whole = {}, 0.0, {}
     for hidden in (False, True):
         seen = []
 
@@ -297,21 +304,32 @@ def first_calls(check, solution) -> dict[bool, tuple]:
                 seen.append((copy.deepcopy(args), copy.deepcopy(kwargs)))
             return solution(*args, **kwargs)
 
+        start = time.perf_counter()
         assert run_check(check, recorder, hidden), f"the solution fails {check.__name__} (hidden={hidden})"
+        whole[hidden] = max(1.0, 20 * (time.perf_counter() - start))
         out[hidden] = seen[0]
-    return out
+        args, kwargs = copy.deepcopy(seen[0])
+        start = time.perf_counter()
+        solution(*args, **kwargs)
+        slowest = max(slowest, time.perf_counter() - start)
+    return out, min(CALL_SECONDS, max(0.2, 20 * slowest)), whole
 
 
-def raises_on(student, call) -> bool:
+_LAST_ERROR: list = [None]
+
+
+def raises_on(student, call, seconds: float = CALL_SECONDS) -> bool:
+    """Whether ``student`` raises (or overruns ``seconds``) on ``call``, outside any trap."""
     args, kwargs = call
     args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     try:
-        with _quiet(), time_limit(CALL_SECONDS):
+        with _quiet(), time_limit(seconds):
             student(*args, **kwargs)
         return False
     except BaseException as exc:  # noqa: BLE001
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        _LAST_ERROR[0] = exc
         return True
     finally:
         _close_figures()
@@ -343,15 +361,19 @@ def test_no_nnkit_callable_passes_the_check(chapter, exercise):
     params = list(inspect.signature(solution).parameters.values())
     n_params = len(params)
     n_required = sum(p.default is p.empty for p in params)
-    calls = first_calls(check, solution)
+    calls, seconds, check_seconds = first_calls(check, solution)
 
     passing = []
     for label, fn in candidates().items():
+        overruns = 0
         for desc, student in wrappers(fn, n_required, n_params):
+            if overruns >= 2:
+                break  # twice too slow on the check's first input: no answer, whatever the order
             student.__name__ = exercise.id
             for hidden in (False, True):
-                if raises_on(student, calls[hidden]):
+                if raises_on(student, calls[hidden], seconds):
+                    overruns += isinstance(_LAST_ERROR[0], _TimeLimit)
                     continue  # fails the check's first call: cannot pass
-                if run_check(check, student, hidden):
+                if run_check(check, student, hidden, check_seconds[hidden]):
                     passing.append(f"{label} ({desc}) passes the {'hidden' if hidden else 'visible'} check")
     assert not passing, f"{len(passing)} nnkit callables pass checks.{exercise.id}:\n" + "\n".join(passing)

@@ -74,7 +74,7 @@ WRONG = [
     ("quadratic_cost", "return 0.5 * np.sum((a - y) ** 2, axis=1) / a.shape[0]", "returns a single number",
      "ONE number"),
     ("quadratic_cost", "x = 0.5 * np.sum((a - y) ** 2) / a.shape[0]", "returns a single number", "forget `return`"),
-    ("quadratic_delta", "return a - y", "tiny case", "left out sigma'(z)"),
+    ("quadratic_delta", "return a - y", "tiny case", "that is dC/da"),
     ("quadratic_delta", "return (y - a) * sigmoid_prime(z)", "tiny case", "sign"),
     ("quadratic_delta", "return (a - y) * sigmoid_prime(a)", "tiny case", "not sigma'(a)"),
     ("quadratic_delta", "return (a - y) * sigmoid_prime(z) / a.shape[0]", "batch of 2 examples", "per example"),
@@ -90,6 +90,19 @@ WRONG = [
     ("cross_entropy_cost", "return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / a.shape[0])",
      "a == y with a exactly 0 or 1", "0 * ln(0)"),
     ("cross_entropy_delta", "return (a - y) * sigmoid_prime(z)", "tiny case", "quadratic delta"),
+    ("cross_entropy_delta", "return (a - y) / (a * (1 - a))", "tiny case", "that is dC/da"),
+    ("cross_entropy_cost", "a = np.clip(a, 1e-12, 1 - 1e-12)\n"
+     "    return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / a.shape[0])",
+     "a == y with a exactly 0 or 1", "clipping"),
+    ("cross_entropy_cost", "return float(-np.sum(y * np.log(a + 1e-12) + (1 - y) * np.log(1 - a + 1e-12)) / a.shape[0])",
+     "a == y with a exactly 0 or 1", "adding eps inside the log"),
+    ("cross_entropy_cost", "a = np.clip(a, 1e-15, 1 - 1e-15)\n"
+     "    return float(-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)) / a.shape[0])",
+     "a == y with a exactly 0 or 1", "clipping"),
+    ("cross_entropy_cost", "a = np.maximum(a, 1e-20)\n    with np.errstate(divide='ignore', invalid='ignore'):\n"
+     "        t = np.nan_to_num(y * np.log(a)) + np.nan_to_num((1 - y) * np.log(1 - a))\n"
+     "    return float(-np.sum(t) / a.shape[0])",
+     "keeps its exact cost", "clipping"),
     ("cross_entropy_delta", "return y - a", "tiny case", "sign"),
     ("cross_entropy_delta", "return (a - y) / (a * (1 - a)) * sigmoid_prime(z)", "saturated", "a (1 - a)"),
     ("neuron_step", "z = w * x + b\n    d = delta(z, sigmoid(z), y)\n    return w + eta * d * x, b + eta * d",
@@ -113,6 +126,10 @@ WRONG = [
      "        w, b = neuron_step(w, b, 1.0, 0.0, eta, delta)\n        e += 1\n    return e",
      "out of epochs", "return None"),
     ("epochs_until_below", "return 0.0", "returns an int", "count with an int"),
+    ("epochs_until_below",
+     "e = 0\n    while sigmoid(w + b) >= threshold:\n        if e == max_epochs + 1:\n            return None\n"
+     "        w, b = neuron_step(w, b, 1.0, 0.0, eta, delta)\n        e += 1\n    return e",
+     "but max_epochs", "max_epochs + 1 steps"),
 ]
 
 
@@ -141,12 +158,11 @@ def test_every_mutant_fails_its_check(mutant):
                 run_check(name, ns[name], hidden=True, rng=seed)
 
 
-def test_mutants_cover_every_graded_test_and_call_the_reference_once_per_exercise():
+def test_mutants_cover_every_graded_test():
+    """(The "calls the reference" mutants are generated from the manifest by the tooling.)"""
     mutants = load_mutants()
     killed = {t for m in mutants for t in m["kills"]}
     assert killed == {f"test_{name}" for name in EXERCISES}
-    for name in EXERCISES:
-        assert any(m["cell"] == name and "nnkit" in m["source"] for m in mutants), name
     assert len({m["id"] for m in mutants}) == len(mutants)
 
 

@@ -10,9 +10,7 @@ line of the checker's source.
 from __future__ import annotations
 
 import html
-import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path

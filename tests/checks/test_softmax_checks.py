@@ -30,7 +30,6 @@ from nnkit.checks import _ladder as ladder_module
 # The package re-exports the check/explorer *functions* under the module names, so import the
 # modules themselves through importlib.
 S = importlib.import_module("nnkit.checks.ch02_softmax")
-EXP = importlib.import_module("nnkit.widgets.ch02_softmax")
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "02-softmax" / "softmax.py"
@@ -121,12 +120,12 @@ def _not_implemented(*args, **kwargs):
 
 
 SOFTMAX_WRONG = {
-    "no max-shift": (_naive, "subtract each row's maximum"),
+    "no max-shift": (_naive, "softmax does not change when one constant is added to a whole row"),
     "normalised over axis 0": (lambda z: np.exp(z - z.max(axis=1, keepdims=True))
                                / np.exp(z - z.max(axis=1, keepdims=True)).sum(axis=0, keepdims=True), "axis=1"),
     "normalised over the batch": (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(), "WHOLE batch"),
     "batch maximum": (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=1, keepdims=True),
-                      "row's maximum"),
+                      "ONE maximum for the whole batch"),
     "no normalisation": (lambda z: np.exp(z - z.max(axis=1, keepdims=True)), "did not divide by the row sum"),
     "not implemented": (_not_implemented, "not implemented yet"),
     "no return": (lambda z: None, "forget `return`"),
@@ -140,7 +139,7 @@ def test_softmax_check_diagnoses_wrong_answers(case):
     with np.errstate(all="ignore"):
         ok, text = run(checks.softmax, fn)
     assert not ok
-    assert expected in text, text
+    assert expected in " ".join(text.split()), text
 
 
 COST_WRONG = {
@@ -150,7 +149,9 @@ COST_WRONG = {
     "sum not mean": (lambda a, y: float(-np.sum(np.log(np.sum(a * y, axis=1)))), "summed over the batch"),
     "mean over N*C": (lambda a, y: float(-np.mean(y * np.log(np.where(y > 0, a, 1.0)))), "N*C"),
     "0 * ln 0": (lambda a, y: float(-np.mean(np.sum(y * np.log(a), axis=1))), "0 * ln 0"),
-    "clipping": (lambda a, y: good_cost(np.clip(a, 1e-12, 1.0), y), "don't clip"),
+    "clipping": (lambda a, y: good_cost(np.clip(a, 1e-12, 1.0), y), "signature of clipping"),
+    "epsilon in the log": (lambda a, y: float(-np.mean(np.log(np.sum(a * y, axis=1) + 1e-12))),
+                           "adding eps inside the log"),
     "returns an array": (lambda a, y: -np.log(np.sum(a * y, axis=1)), "ONE number"),
     "renormalises a": (lambda a, y: good_cost(a / a.sum(axis=1, keepdims=True), y), "renormalise"),
     "calls the reference": (lambda a, y: importlib.import_module("nnkit.costs").log_likelihood(a, y),
@@ -164,7 +165,7 @@ def test_log_likelihood_cost_check_diagnoses_wrong_answers(case):
     with np.errstate(all="ignore"):
         ok, text = run(checks.log_likelihood_cost, fn)
     assert not ok
-    assert expected in text, text
+    assert expected in " ".join(text.split()), text
 
 
 DELTA_WRONG = {
@@ -172,8 +173,9 @@ DELTA_WRONG = {
     "divided by N": (lambda z, a, y: (a - y) / len(a), "per example"),
     "softmax factor": (lambda z, a, y: (a - y) * a * (1 - a), "cancels"),
     "recomputed naively from z": (lambda z, a, y: _naive(z) - y, "stable softmax"),
+    "dC/da": (lambda z, a, y: np.where(y > 0, -y / a, 0.0), "that is dC/da = -y / a"),
     "calls the reference": (lambda z, a, y: importlib.import_module("nnkit.costs").LogLikelihoodCost().delta(z, a, y),
-                            "LogLikelihoodCost"),
+                            "nnkit's own log_likelihood_delta"),
 }
 
 
@@ -183,7 +185,7 @@ def test_log_likelihood_delta_check_diagnoses_wrong_answers(case):
     with np.errstate(all="ignore"):
         ok, text = run(checks.log_likelihood_delta, fn)
     assert not ok
-    assert expected in text, text
+    assert expected in " ".join(text.split()), text
 
 
 def _no_training(X, Y, epochs=100, eta=2.0, rng=0):
@@ -211,7 +213,7 @@ def test_classifier_check_diagnoses_wrong_answers(case):
     with np.errstate(all="ignore"):
         ok, text = run(checks.train_softmax_classifier, fn)
     assert not ok
-    assert expected in text, text
+    assert expected in " ".join(text.split()), text
 
 
 def test_classifier_that_only_steps_correctly_must_still_learn():
@@ -312,100 +314,6 @@ def test_chapter_source_does_not_import_the_references():
         assert not re.search(pattern, text), f"{SOURCE.name} imports or names {dotted}"
 
 
-# --------------------------------------------------------------------------- explorer callbacks
-def test_compute_lecture_example():
-    st = EXP.compute([3.2, -5.7, 0.6])
-    np.testing.assert_allclose(st.sigmoid, 1 / (1 + np.exp(-np.array([3.2, -5.7, 0.6]))))
-    assert round(st.sigmoid_sum, 4) == 1.6098
-    np.testing.assert_allclose(st.softmax.round(4), [0.9307, 0.0001, 0.0691])
-    assert st.softmax_sum == pytest.approx(1.0, abs=1e-12)
-    assert st.log_likelihood == pytest.approx(-np.log(st.softmax[0]))
-    y = np.array([1.0, 0.0, 0.0])
-    ce = -np.sum(y * np.log(st.sigmoid) + (1 - y) * np.log(1 - st.sigmoid))
-    assert st.cross_entropy == pytest.approx(ce)
-    assert st.student is None and st.student_status == "not passed"
-
-
-def test_compute_shift_and_temperature():
-    z = [1.0, -2.0, 0.5, 3.0]
-    base, shifted = EXP.compute(z), EXP.compute(z, shift=1000.0)
-    np.testing.assert_allclose(shifted.softmax, base.softmax, atol=1e-12)
-    assert shifted.log_likelihood == pytest.approx(base.log_likelihood)
-    assert not np.allclose(shifted.sigmoid, base.sigmoid)
-    assert np.isfinite(shifted.cross_entropy) and shifted.cross_entropy > 1000  # 3 wrong classes near 1
-    cold, hot = EXP.compute(z, temperature=0.05), EXP.compute(z, temperature=1000.0)
-    assert cold.softmax[3] > 0.999
-    np.testing.assert_allclose(hot.softmax, 0.25, atol=2e-3)
-    assert EXP.compute(z, true_class=1).log_likelihood > EXP.compute(z, true_class=3).log_likelihood
-
-
-@pytest.mark.parametrize(
-    "student, status",
-    [(good_softmax, "matches the reference"), (_not_implemented, "not implemented yet"),
-     (lambda z: good_softmax(z) * 0.5, "differs from the reference by up to"),
-     (lambda z: 1 / 0, "raised ZeroDivisionError"), (lambda z: None, "returned None"),
-     (lambda z: good_softmax(z)[:, :2], "returned shape"), (_naive, "nan/inf")],
-    ids=["good", "not-implemented", "wrong", "raises", "none", "shape", "unstable"],
-)
-def test_student_status(student, status):
-    st = EXP.compute([3.2, -5.7, 0.6, 1.5], shift=1000.0, student_softmax=student)
-    assert st.student_status.startswith(status) or status in st.student_status, st.student_status
-
-
-def test_draw_shows_student_bars_only_when_available():
-    good = EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0], student_softmax=good_softmax))
-    missing = EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0], student_softmax=_not_implemented))
-    ax_sig, ax_soft = good.axes
-    assert "sum = " in ax_sig.get_title() and "cross-entropy" in ax_sig.get_title()
-    assert "log-likelihood" in ax_soft.get_title()
-    assert len(ax_sig.patches) == 4
-    assert len(ax_soft.patches) == 8  # reference + student bars
-    assert len(missing.axes[1].patches) == 4
-    assert any("not implemented yet" in t.get_text() for t in missing.axes[1].texts)
-
-
-def test_render_png_is_a_png_that_changes_with_the_state():
-    a = EXP.render_png(EXP.draw(EXP.compute([1.0, 2.0, 0.0, -1.0])))
-    b = EXP.render_png(EXP.draw(EXP.compute([1.0, 2.0, 0.0, 4.0])))
-    assert a.startswith(b"\x89PNG") and b.startswith(b"\x89PNG")
-    assert a != b
-
-
-def _png_of(box) -> bytes:
-    outputs = box.output.outputs
-    assert outputs, "the Output widget is empty"
-    import base64
-
-    assert len(outputs) == 1, "the figure should replace the previous one, not pile up"
-    return base64.b64decode(outputs[0]["data"]["image/png"])
-
-
-def test_widget_sliders_redraw_the_figure():
-    import ipywidgets as widgets
-
-    box = EXP.softmax_explorer(student_softmax=good_softmax)
-    assert isinstance(box, widgets.VBox)
-    assert isinstance(box.controls["z1"], widgets.FloatSlider)
-    assert isinstance(box.controls["true_class"], widgets.Dropdown)
-    assert box.state.student_status == "matches the reference"
-    before_png, before_ll = _png_of(box), box.state.log_likelihood
-    box.controls["z1"].value = -4.0  # observe() fires redraw
-    assert box.state.scaled[0] == pytest.approx(-4.0)
-    assert box.state.log_likelihood > before_ll  # the true class (1) lost probability
-    assert _png_of(box) != before_png
-    box.controls["true_class"].value = 3
-    assert box.state.true_class == 3 and "true class <b>4</b>" in box.readout.value
-    box.controls["T"].value = 10.0
-    assert box.state.scaled[0] == pytest.approx(-0.4)
-
-
-def test_widget_without_student_code_says_not_implemented():
-    box = EXP.softmax_explorer(student_softmax=_not_implemented)
-    assert "not implemented yet" in box.readout.value
-    box.controls["shift"].value = 500.0
-    assert np.isfinite(box.state.log_likelihood)
-
-
 # --------------------------------------------------------------------------- mutants, in process
 def _cells():
     import jupytext
@@ -442,7 +350,7 @@ def _mutants():
     return yaml.safe_load(MUTANTS.read_text())
 
 
-def test_mutant_file_covers_every_graded_cell_and_reference_use():
+def test_mutant_file_covers_every_graded_cell():
     data = _mutants()
     _, solution, graded, _ = _cells()
     assert data["chapter"] == "02-softmax" and data["notebook"] == "softmax.ipynb"
@@ -452,8 +360,7 @@ def test_mutant_file_covers_every_graded_cell_and_reference_use():
     assert set(graded) <= killed, f"graded cells no mutant kills: {set(graded) - killed}"
     for m in data["mutants"]:
         assert m["cell"] in solution and set(m["kills"]) <= set(graded)
-    for gid in solution:
-        assert any(m["cell"] == gid and "calls_reference" in m["id"] for m in data["mutants"]), gid
+    # "calls the reference" mutants are generated from the manifest by the tooling, not listed here
 
 
 def test_solution_passes_every_graded_cell():
@@ -466,3 +373,15 @@ def test_mutant_fails_the_cells_it_kills(mutant):
     results = _run_graded({mutant["cell"]: mutant["source"]}, only=mutant["kills"])
     survived = [gid for gid, err in results.items() if err is None]
     assert not survived, f"{mutant['id']} passes {survived}"
+
+
+def test_a_global_maximum_softmax_fails_the_hidden_test_too():
+    """Shifting by z.max() is right for most batches; the hidden draws include rows 2000 apart."""
+    def global_max(z):
+        e = np.exp(z - z.max())
+        return e / e.sum(axis=1, keepdims=True)
+
+    with np.errstate(all="ignore"):
+        for seed in range(5):
+            ok, text = run(checks.softmax, global_max, hidden=True, rng=seed)
+            assert not ok, f"seed {seed}: {text}"

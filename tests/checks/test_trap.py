@@ -230,16 +230,25 @@ def test_allowed_concepts_keep_working_and_messages_name_the_entry_point():
     assert "softmax looks like it calls nnkit._stub_kernels.softmax (nnkit's own softmax" in str(info.value)
 
 
-def test_exempt_callables_may_use_forbidden_kernels():
+def test_exempt_callables_listed_by_the_check_may_use_forbidden_kernels():
     mod = _kernel_module()
     reg = _StubRegistry(mod)
     expected = mod.softmax(Z)
     given = exempt(lambda z: mod.softmax(z))       # what a check hands to the student
-    with forbid_concepts(["softmax"], registry=reg) as trap:
+    with forbid_concepts(["softmax"], registry=reg, allow=[given]) as trap:
         np.testing.assert_allclose(given(Z), expected)
         with pytest.raises(ReferenceUsedError):
-            mod.softmax(Z)
+            mod.softmax(Z)                         # the trap is back after the exempt call
     assert trap.triggered == ["nnkit._stub_kernels.softmax"]
+
+
+def test_a_student_cannot_exempt_a_reference_themselves():
+    mod = _kernel_module()
+    sneaky = exempt(mod.softmax)                   # not in the check's allow list
+    with forbid_concepts(["softmax"], registry=_StubRegistry(mod)) as trap:
+        with pytest.raises(ReferenceUsedError):
+            sneaky(Z)
+    assert trap.triggered
 
 
 def test_unknown_concept_is_an_error_before_anything_is_patched():

@@ -109,7 +109,7 @@ def test_backprop_custom_activation_and_cost_use_the_slow_path():
             return a - y
 
     net = Network([3, 4, 2], hidden=softplus, cost=HalfSquares(), rng=5)
-    assert net._kernels()[0] is None and net._kernels()[2] is None
+    assert net._kernels()[0] is None and net._kernels()[3] is None
     X, Y = toy(6, n=5, sizes=(3, 2), cost="quadratic_linear")
     assert_grads_close(net.backprop(X, Y, lmbda=0.4, n=10), numerical_grads(net, X, Y, lmbda=0.4, n=10))
 
@@ -123,32 +123,26 @@ def test_float32_network_gives_float32_gradients_close_to_float64():
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(nw._FAST_HIDDEN))
-def test_private_kernels_agree_with_nnkit_activations(name):
-    fwd, prime = nw._FAST_HIDDEN[name]
+@pytest.mark.parametrize("name", sorted(n for n, a in act.ACTIVATIONS.items() if a.prime is not None))
+def test_registry_kernels_agree_with_the_public_functions_in_place(name):
+    """The kernels Network runs (in place, into its buffers) give what the validated functions give."""
+    reference = act.ACTIVATIONS[name]
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.normal(scale=3, size=(4, 6)), np.array([[-800.0, -40.0, 0.0, 1e-3, 40.0, 800.0]])])
-    d = rng.normal(size=z.shape)
     a = z.copy()
     with np.errstate(over="ignore"):
-        fwd(a)
-    reference = act.ACTIVATIONS[name]
-    np.testing.assert_allclose(a, reference.fn(z), rtol=1e-12, atol=1e-300)
-    d_out = d.copy()
-    prime(d_out, a, np.empty_like(a))
-    # derivative from the output agrees with the derivative from z (absolute, tails lose relative accuracy)
-    np.testing.assert_allclose(d_out, d * reference.prime(z), rtol=1e-9, atol=1e-15)
+        assert reference.kernel(a, out=a) is a
+        t = np.empty_like(z)
+        assert reference.kernel_prime(z, out=t) is t
+    np.testing.assert_array_equal(a, reference.fn(z))
+    np.testing.assert_array_equal(t, reference.prime(z))
 
 
-def test_softmax_and_sigmoid_output_kernels():
-    z = np.array([[1000.0, 0.0, -1000.0], [0.1, 0.2, 0.3]])
-    s = z.copy()
-    nw._softmax_(s)
-    np.testing.assert_allclose(s, act.softmax(z))
-    with np.errstate(over="ignore"):
-        g = z.copy()
-        nw._sigmoid_(g)
-    np.testing.assert_allclose(g, act.sigmoid(z), rtol=1e-12)
+def test_network_output_kernels_are_the_activation_kernels():
+    net = Network([3, 4, 2], cost="log_likelihood")
+    assert net._kernels()[2] is act.ACTIVATIONS["softmax"].kernel
+    assert Network([3, 4, 2])._kernels()[2] is act.ACTIVATIONS["sigmoid"].kernel
+    assert Network([3, 4, 2], cost="quadratic_linear")._kernels()[2] is None  # a = z
 
 
 # --------------------------------------------------------------------------- training rules

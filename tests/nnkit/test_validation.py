@@ -152,6 +152,14 @@ for fname in ["weight_decay_update", "l1_update"]:
     case(fname, "n_zero", lambda fn=fn: fn(W, W, 0.1, 1.0, 0), ValueError, "n")
     case(fname, "lmbda_none", lambda fn=fn: fn(W, W, 0.1, None, 10), TypeError, "lmbda")
 
+for cls in ["L2", "L1"]:
+    C = getattr(reg, cls)
+    case(cls, "lmbda_negative", lambda C=C: C(-1.0), ValueError, "lmbda")
+    case(cls, "lmbda_str", lambda C=C: C("1"), TypeError, "lmbda")
+    case(cls, "penalty_n_zero", lambda C=C: C(1.0).penalty([W], 0), ValueError, "n")
+    case(cls, "penalty_weights_array", lambda C=C: C(1.0).penalty(W, 10), TypeError, "weights")
+    case(cls, "gradient_W_none", lambda C=C: C(1.0).gradient(None, 10), TypeError, "W")
+
 # --------------------------------------------------------------------------- dropout
 
 for kp in [0.0, -0.2, 1.5, float("nan"), float("inf")]:
