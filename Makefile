@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.nnkit-installed
 
-.PHONY: setup lab test test-browser build check benchmark bench-browser clean
+.PHONY: setup lab test test-browser build verify benchmark bench-browser clean
 
 setup: $(STAMP)
 
@@ -20,12 +20,12 @@ $(STAMP): pyproject.toml
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Students work in work/ (git-ignored copies of chapters/, never overwritten; see
-# nnkit/course/workspace.py), so a `git pull` of a new release cannot touch their answers.
+# nnkit/course/student_copy.py), so a `git pull` of a new release cannot touch their answers.
 # lab-config/ (first on JUPYTER_CONFIG_PATH) turns nbgrader's instructor tools off for this lab:
 # no Formgrader, Create Assignment, course or assignment list; students keep Validate.
 STUDENT_JUPYTER := JUPYTER_CONFIG_PATH=$(CURDIR)/lab-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH),)
 lab: setup
-	$(BIN)/python -m nnkit.course.workspace work
+	$(BIN)/python -m nnkit.course.student_copy work
 	$(STUDENT_JUPYTER) $(BIN)/jupyter lab work/ $(ROOT_FLAG)
 
 test: setup
@@ -37,8 +37,8 @@ test-browser: setup
 build: setup
 	$(BIN)/nnkit build
 
-check: setup
-	$(BIN)/nnkit check
+verify: setup
+	$(BIN)/nnkit verify
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_epoch.py

@@ -114,18 +114,18 @@ def _into(out, value, like):
 @implements("sigmoid")
 def _sigmoid(z, out=None):
     r""":math:`\sigma(z) = 1 / (1 + e^{-z})` (4 in-place ufuncs; exp(-z) = inf gives the exact 0)."""
-    out = np.negative(z, out=_buffer(z, out))
-    np.exp(out, out=out)
+    out = np.negative(z, np.empty_like(z) if out is None else out)  # positional out: the hot path of Network
+    np.exp(out, out)
     out += 1.0
-    return np.reciprocal(out, out=out)
+    return np.reciprocal(out, out)
 
 
 @implements("sigmoid_prime")
 def _sigmoid_prime(z, out=None):
     r""":math:`\sigma'(z) = \sigma(z)\sigma(-z) = 1 / (2 + 2\cosh z)`: even in z, relatively exact in both tails."""
-    out = np.cosh(z, out=_buffer(z, out))
+    out = np.cosh(z, np.empty_like(z) if out is None else out)
     out += 1.0
-    return np.divide(0.5, out, out=out)
+    return np.divide(0.5, out, out)
 
 
 @implements("tanh")

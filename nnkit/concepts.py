@@ -75,6 +75,7 @@ scaled_normal_init                         nnkit.init._scaled_normal_init
 xavier_init                                nnkit.init._xavier_normal_init, nnkit.init._xavier_uniform_init
 he_init                                    nnkit.init._he_normal_init
 one_hot                                    nnkit.data._one_hot
+shift_images                               nnkit.data._shift_images
 =========================================  ====================================================
 
 Chapter modules register their own concepts the same way (e.g. ``nnkit.propagation``);

@@ -500,14 +500,19 @@ def shift_images(X, shape=(28, 28)) -> np.ndarray:
         "Up" means the content moves up: ``up[r, c] = X[r + 1, c]`` (last row zero).
     """
     imgs, h, w = _images(X, shape)
-    n = imgs.shape[0]
-    out = np.zeros((5, n, h, w), dtype=imgs.dtype)
+    return _shift_images(imgs).reshape(5 * imgs.shape[0], h * w)
+
+
+@implements("shift_images")
+def _shift_images(imgs):
+    """(5, N, H, W): the images (N, H, W), then moved one pixel up, down, left, right, zero-filled."""
+    out = np.zeros((5,) + imgs.shape, dtype=imgs.dtype)
     out[0] = imgs
     out[1, :, :-1, :] = imgs[:, 1:, :]   # up
     out[2, :, 1:, :] = imgs[:, :-1, :]   # down
     out[3, :, :, :-1] = imgs[:, :, 1:]   # left
     out[4, :, :, 1:] = imgs[:, :, :-1]   # right
-    return out.reshape(5 * n, h * w)
+    return out
 
 
 def rotate_images(X, degrees, shape=(28, 28)) -> np.ndarray:

@@ -425,14 +425,14 @@ class Network:
                 [v[:m] for v in Z_full], [v[:m] for v in A_full], [v[:m] for v in D_full], [v[:m] for v in T_full])
             inputs, masks, a = [X], [], X      # inputs[l] = A^{l-1} after dropout
             for l in range(last):              # forward through the hidden layers
-                z = matmul(a, W[l], out=Zs[l])
+                z = matmul(a, W[l], Zs[l])     # positional out: cheaper per call
                 z += b[l]
                 a = f(z, out=As[l]) if f is not None else np.asarray(hidden_fn(z), dtype=dt)
                 if dropout:
                     masks.append(_dropout_mask(a.shape, keep_prob, rng, dt))
                     a = _dropout_apply(a, masks[-1])
                 inputs.append(a)
-            z = matmul(a, W[last], out=Zs[last])
+            z = matmul(a, W[last], Zs[last])
             z += b[last]
             a = z if out_f is None else out_f(z, out=As[last])
             if delta is not None:              # output error Delta^L
@@ -442,10 +442,10 @@ class Network:
                 d[...] = cost_delta(z, a, Y)
             d *= scale
             for l in range(last, -1, -1):      # backward
-                matmul(inputs[l].T, d, out=gW[l])
-                add_reduce(d, axis=0, out=gb[l])
+                matmul(inputs[l].T, d, gW[l])
+                add_reduce(d, 0, None, gb[l])
                 if l:
-                    d = matmul(d, WT[l], out=Ds[l - 1])
+                    d = matmul(d, WT[l], Ds[l - 1])
                     if dropout:
                         _dropout_apply(d, masks[l - 1], out=d)
                     d *= f_prime(Zs[l - 1], out=Ts[l - 1]) if f_prime is not None else hidden_prime(Zs[l - 1])

@@ -591,9 +591,13 @@ def backward_deltas(student: Callable, *, hidden: bool = False, rng=None) -> Non
                                "the list must be in layer order: deltas[0] belongs to the first layer"))
         lad.ok("every delta has the shape of its layer's Z")
         got = [np.asarray(d, dtype=float) for d in out]
-        flat_got, flat_exp = np.concatenate([d.ravel() for d in got]), np.concatenate([e.ravel() for e in expected])
-        wrong = [(np.concatenate([np.asarray(v, dtype=float).ravel() for v in m]), why) for m, why in mistakes]
-        lad.close(flat_got, flat_exp, step, inputs=shown, rtol=1e-9, atol=1e-13, hint=hint, mistakes=wrong)
+        diagnosis = hint
+        for wrong, why in mistakes:  # a typical mistake explains every layer at once
+            if all(np.shape(w) == g.shape and np.allclose(g, w, rtol=1e-9, atol=1e-13) for w, g in zip(wrong, got)):
+                diagnosis = why
+                break
+        for l, (d, e) in enumerate(zip(got, expected)):
+            lad.close(d, e, f"{step}: deltas[{l}]", inputs=shown, rtol=1e-9, atol=1e-13, hint=diagnosis)
         return got
 
     G = np.array([[1.0, -2.0]])

@@ -1,6 +1,6 @@
-"""Instructor tooling for the course: manifest, build, check, grade and mutants.
+"""Instructor tooling for the course: manifest, build, verify, grade and mutants.
 
-The command line front end is ``nnkit`` (``nnkit build``, ``nnkit check``,
+The command line front end is ``nnkit`` (``nnkit build``, ``nnkit verify``,
 ``nnkit grade``, ``nnkit mutants``); see :mod:`nnkit.course.cli`.
 
 Modules (one concern each):
@@ -12,9 +12,14 @@ Modules (one concern each):
 - :mod:`~nnkit.course.grade`        nbgrader autograde in a throwaway course dir, feedback, grades.csv
 - :mod:`~nnkit.course.mutants`      wrong answers as data (``tests/mutants/<chapter>.yml``), run as submissions
 - :mod:`~nnkit.course.references`   static scan for uses of nnkit references a chapter forbids
-- :mod:`~nnkit.course.check`        the release checks CI relies on
+- :mod:`~nnkit.course.verify`       ``nnkit verify``: the course verifications CI relies on
+- :mod:`~nnkit.course.student_copy` the student copy ``work/`` that ``make lab`` opens
+
+Words: a *check* is student feedback (:mod:`nnkit.checks`); *verify* is the instructor's proof
+that the course is right; the *workspace* is nbgrader's temporary course folder while grading;
+the *student copy* is ``work/``.
 """
 
-from nnkit.course.manifest import Chapter, Course, ManifestError, load_course
+from nnkit.course.manifest import Chapter, Course, Exercise, ManifestError, exercise, load_course
 
-__all__ = ["Chapter", "Course", "ManifestError", "load_course"]
+__all__ = ["Chapter", "Course", "Exercise", "ManifestError", "exercise", "load_course"]

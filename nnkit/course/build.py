@@ -334,5 +334,5 @@ def build(course: Course, chapter_ids: list[str] | None = None, execute: bool = 
     if course.chapters_dir.is_dir():
         for stray in sorted(p.name for p in course.chapters_dir.iterdir() if p.is_dir()):
             if stray not in known:
-                log(f"warning: chapters/{stray}/ is not a chapter of course.yml (left alone; `nnkit check` fails on it)")
+                log(f"warning: chapters/{stray}/ is not a chapter of course.yml (left alone; `nnkit verify` fails on it)")
     return BuildResult(chapters=[c.id for c in chapters], seconds=time.perf_counter() - start)

@@ -1,8 +1,8 @@
-"""The ``nnkit`` command: ``nnkit build``, ``nnkit check``, ``nnkit grade``, ``nnkit mutants``.
+"""The ``nnkit`` command: ``nnkit build``, ``nnkit verify``, ``nnkit grade``, ``nnkit mutants``.
 
 Every command finds the course by walking up from the current folder to ``course.yml``
 (or takes ``--root``), prints what it does, and exits non-zero on failure:
-0 success, 1 a check or grading failed, 2 bad usage or a broken course/manifest.
+0 success, 1 a verification or grading failed, 2 bad usage or a broken course/manifest.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _jobs(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nnkit",
-        description="Instructor tooling for the nnkit course: build releases, check them, grade submissions.",
+        description="Instructor tooling for the nnkit course: build releases, verify them, grade submissions.",
     )
     parser.add_argument("--root", type=Path, default=None,
                         help="course folder holding course.yml (default: search upwards from the current folder)")
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--execute", action="store_true",
                    help="re-execute the solution notebooks in place first (refreshes their stored outputs)")
 
-    c = sub.add_parser("check", parents=[common], help="prove the release right (sync, fresh build, secrets, grading)",
+    c = sub.add_parser("verify", parents=[common], help="prove the course right (manifest, sync, fresh build, secrets, grading)",
                        description="Check that course.yml matches the tree, the solution pairs are in sync, "
                                    "chapters/ equals a fresh build, nothing secret ships, no chapter uses its "
                                    "forbidden nnkit references, solutions score full marks and fresh chapters "
@@ -102,10 +102,10 @@ def _cmd_build(course, args) -> int:
     return 0
 
 
-def _cmd_check(course, args) -> int:
-    from nnkit.course.check import run_check
+def _cmd_verify(course, args) -> int:
+    from nnkit.course.verify import run_verify
 
-    report = run_check(course, grade=not args.no_grade, mutants=args.mutants, slim=not args.full,
+    report = run_verify(course, grade=not args.no_grade, mutants=args.mutants, slim=not args.full,
                        timeout=args.timeout, log=_log, jobs=args.jobs)
     for line in report.lines():
         _log(line)
@@ -140,7 +140,7 @@ def _cmd_mutants(course, args) -> int:
     return 0 if not problems else 1
 
 
-COMMANDS = {"build": _cmd_build, "check": _cmd_check, "grade": _cmd_grade, "mutants": _cmd_mutants}
+COMMANDS = {"build": _cmd_build, "verify": _cmd_verify, "grade": _cmd_grade, "mutants": _cmd_mutants}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -184,3 +184,65 @@ def scan_source(source: str, forbidden: Iterable[str], context: Iterable[str] = 
     for ctx in context:
         scanner.scan(ctx)
     return scanner.scan(source)
+
+
+# --------------------------------------------------------------------------- concepts -> names
+def _code_names(code) -> set[str]:
+    """Every global/attribute name a code object (and the functions nested in it) mentions."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def _mentions(obj, kernel_names: set[str], kernel_ids: set[int]) -> bool:
+    import inspect
+
+    if inspect.isclass(obj):
+        for raw in vars(obj).values():
+            fn = getattr(raw, "__func__", raw)
+            if id(fn) in kernel_ids or (hasattr(fn, "__code__") and _code_names(fn.__code__) & kernel_names):
+                return True
+        return False
+    return hasattr(obj, "__code__") and bool(_code_names(obj.__code__) & kernel_names)
+
+
+def forbidden_names(concepts: Iterable[str]) -> list[str]:
+    """The dotted nnkit names a chapter that forbids ``concepts`` must not use (sorted).
+
+    For every kernel of the concepts (:func:`nnkit.concepts.functions`): the kernel itself, every
+    nnkit module attribute bound to it (an alias), and the public functions and classes of the
+    kernel's own module that call it (``nnkit.costs.quadratic_cost``, ``QuadraticCost``). Other
+    modules that merely use a kernel (``Network``, a widget) are not the reference and stay
+    usable. Unknown concepts are skipped (``nnkit verify``'s manifest check reports them).
+    """
+    import sys
+
+    from nnkit import concepts as registry
+
+    kernels = []
+    for concept in concepts:
+        try:
+            kernels += registry.functions(concept)
+        except KeyError:
+            continue
+    if not kernels:
+        return []
+    kernel_ids = {id(k) for k in kernels}
+    names = {f"{k.__module__}.{k.__qualname__}" for k in kernels}
+    for mod_name, module in list(sys.modules.items()):
+        if module is None or not (mod_name == "nnkit" or mod_name.startswith("nnkit.")):
+            continue
+        for attr, value in list(vars(module).items()):
+            if id(value) in kernel_ids:
+                names.add(f"{mod_name}.{attr}")
+    for module_name in {k.__module__ for k in kernels}:
+        module = sys.modules[module_name]
+        kernel_names = {k.__name__ for k in kernels if k.__module__ == module_name}
+        for attr, value in vars(module).items():
+            if attr.startswith("_") or getattr(value, "__module__", None) != module_name:
+                continue
+            if _mentions(value, kernel_names, kernel_ids):
+                names.add(f"{module_name}.{attr}")
+    return sorted(names)

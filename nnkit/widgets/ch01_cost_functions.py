@@ -46,6 +46,7 @@ COST_LABELS = {"quadratic": "quadratic", "cross_entropy": "cross-entropy"}
 STUDENT_NAMES = {"quadratic": ("quadratic_cost", "quadratic_delta"),
                  "cross_entropy": ("cross_entropy_cost", "cross_entropy_delta")}
 _COLORS = {"quadratic": "tab:red", "cross_entropy": "tab:blue"}
+_GRAD_FLOOR = 1e-5  # lower limit of the log-scale gradient panel
 _PROBE_COST = (np.array([[0.5]]), np.array([[0.0]]))
 _PROBE_DELTA = (np.array([[0.0]]), np.array([[0.5]]), np.array([[0.0]]))
 
@@ -212,17 +213,6 @@ def explore(w0: float = 2.0, b0: float = 2.0, eta: float = 0.15, cost: str = "qu
                          traj, status)
 
 
-def _nice_ceiling(value: float) -> float:
-    """Smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value (stable axis limits:
-    few full redraws, and the curve fills most of the panel)."""
-    value = max(float(value), 1e-12)
-    exp = np.floor(np.log10(value))
-    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        if m * 10**exp >= value * (1 - 1e-12):
-            return float(m * 10**exp)
-    return float(10 ** (exp + 1))
-
-
 class SlowdownFigure:
     """The explorer's figure: built once, :meth:`update` only moves its artists' data."""
 
@@ -248,8 +238,9 @@ class SlowdownFigure:
         self.ax_out.set(xlim=(0, epochs), ylim=(-0.02, 1.02), xlabel="epoch", ylabel="output a")
         self.ax_out.axhline(0.0, color="grey", lw=0.8, ls=":")
         self.ax_out.set_title("output a (target 0)", fontsize=10)
-        self.ax_cost.set(xlim=(0, epochs), ylim=(0, 1), xlabel="epoch")
-        self.ax_grad.set(xlim=(0, epochs), yscale="log", ylim=(1e-4, 2), xlabel="epoch")
+        self.ax_cost.set(xlim=(0, epochs), ylim=(0, 1.05), xlabel="epoch")
+        self.ax_cost.set_ylabel("cost / cost at the start", fontsize=9)
+        self.ax_grad.set(xlim=(0, epochs), yscale="log", ylim=(_GRAD_FLOOR, 2), xlabel="epoch")
         self.ax_grad.yaxis.set_minor_locator(NullLocator())  # fewer ticks: a cheaper full redraw
         self.ax_grad.set_title("why: step size along the run", fontsize=10)
         for ax in (self.ax_out, self.ax_cost, self.ax_grad):
@@ -265,7 +256,7 @@ class SlowdownFigure:
             line.set_color(_COLORS[cost])
         for line in (self.other_out, self.other_grad):
             line.set_color(_COLORS[other])
-        self.ax_cost.set_title(f"{COST_LABELS[cost]} cost C", fontsize=10)
+        self.ax_cost.set_title(f"{COST_LABELS[cost]} cost (relative)", fontsize=10)
         self.ax_grad.set_ylabel("|dC/db| = |dC/dw|  (log)", fontsize=9)
         for legend in self.view.figure.legends:
             legend.remove()
@@ -285,23 +276,20 @@ class SlowdownFigure:
         ref, other = state.reference, state.other
         self.ref_out.set_ydata(ref.output)
         self.other_out.set_ydata(other.output)
-        self.ref_cost.set_ydata(ref.cost)
-        self.ref_grad.set_ydata(np.maximum(state.gradient, 1e-12))
-        self.other_grad.set_ydata(np.maximum(state.other_gradient, 1e-12))
-        self.slope.set_ydata(np.maximum(state.slope, 1e-12))
-        self.start_dot.set_ydata([max(state.gradient[0], 1e-12)])
+        self.ref_cost.set_ydata(ref.cost / (ref.cost[0] if ref.cost[0] > 0 else 1.0))
+        # fixed limits everywhere (a change of limits would redraw the whole figure): values below
+        # the gradient panel's floor are drawn on it; the readout prints the exact numbers
+        self.ref_grad.set_ydata(np.maximum(state.gradient, _GRAD_FLOOR))
+        self.other_grad.set_ydata(np.maximum(state.other_gradient, _GRAD_FLOOR))
+        self.slope.set_ydata(np.maximum(state.slope, _GRAD_FLOOR))
+        self.start_dot.set_ydata([max(state.gradient[0], _GRAD_FLOOR)])
         student = state.student
+        scale = ref.cost[0] if ref.cost[0] > 0 else 1.0
         for line, values in ((self.student_out, None if student is None else student.output),
-                             (self.student_cost, None if student is None else student.cost)):
+                             (self.student_cost, None if student is None else student.cost / scale)):
             line.set_visible(values is not None)
             if values is not None:
-                line.set_ydata(np.clip(values, -1e6, 1e6))
-        top = float(np.max(ref.cost))
-        self.ax_cost.set_ylim(0, _nice_ceiling(top * 1.02) if top > 0 else 1.0)
-        shown = np.concatenate([state.gradient, state.other_gradient, state.slope])
-        low = float(np.min(shown[shown > 0])) if np.any(shown > 0) else 1e-4
-        # lower limit in steps of two decades, so the limits (and the cached background) rarely change
-        self.ax_grad.set_ylim(10.0 ** min(-4, 2 * np.floor(np.log10(low) / 2)), 2)
+                line.set_ydata(np.clip(values, -1.0, 2.0))
 
     def png(self) -> bytes:
         return self.view.png()
@@ -319,7 +307,8 @@ def readout_html(state: ExplorerState) -> str:
     quad = state.gradient[0] if state.cost == "quadratic" else state.other_gradient[0]
     ce = state.other_gradient[0] if state.cost == "quadratic" else state.gradient[0]
     text = (f"output <b>{ref.output[0]:.3f}</b> at the start, <b>{ref.output[-1]:.3f}</b> after {epochs} epochs; "
-            f"first below 0.5 at <b>{when}</b>.<br>"
+            f"first below 0.5 at <b>{when}</b>; {COST_LABELS[state.cost]} cost <b>{_fmt(ref.cost[0])}</b> "
+            f"&rarr; <b>{_fmt(ref.cost[-1])}</b>.<br>"
             f"At the start σ'(z) = <b>{_fmt(state.slope[0])}</b>: the quadratic gradient "
             f"a·σ'(z) = <b>{_fmt(quad)}</b> is σ'(z) times the cross-entropy gradient a = <b>{_fmt(ce)}</b>.")
     if state.student_status != "not passed":

@@ -32,10 +32,12 @@
 # **How this notebook works.** Exercises are functions whose body says `raise NotImplementedError()`.
 # Replace that line with your code and run the cell, then run the check cell below it: it tries
 # your function on harder and harder inputs and prints one line per step, `✓` or `✗` with what
-# was expected, what came back and a hint. The check cells are also how the notebook is graded
-# (with a few more inputs you do not see). Inside a check, the nnkit reference implementations
-# of these costs are switched off: calling them scores zero, so write the formulas yourself
-# with numpy. You may use `sigmoid` and `sigmoid_prime` from `nnkit.activations`.
+# was expected, what came back and a hint. The hint gets more specific each time the same
+# exercise fails again; `checks.hint("quadratic_cost")` shows all of them at once, down to the
+# formula. The check cells are also how the notebook is graded (with a few more inputs you do
+# not see), and the last cell lists your progress. Inside a check, the nnkit reference
+# implementations of these costs are switched off: calling them scores zero, so write the
+# formulas yourself with numpy. You may use `sigmoid` and `sigmoid_prime` from `nnkit.activations`.
 #
 # **Notation.** A batch holds $n$ examples as the **rows** of an array: outputs `a` and targets
 # `y` have shape `(n, C)` for $C$ output neurons. For one neuron, $z = wx + b$ is its weighted

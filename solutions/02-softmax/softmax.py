@@ -34,7 +34,9 @@
 # the check cell below it. The check tries your function on small cases you can verify by
 # hand, then on awkward ones (huge logits, probabilities of exactly 0 or 1), then against a
 # numerical gradient, and prints one line per step, `✓` or `✗` with what it expected, what
-# came back and a hint. The same checks (with more inputs you do not see) grade your work.
+# came back and a hint. The hint gets more specific each time the same exercise fails again;
+# `checks.hint("softmax")` shows all of them at once, down to the formula. The same checks
+# (with more inputs you do not see) grade your work, and the last cell lists your progress.
 # While a check runs, nnkit's own softmax and log-likelihood are switched off: calling them
 # scores zero, so write the formulas with numpy. Cells further down that use your functions
 # fail until you have written them.

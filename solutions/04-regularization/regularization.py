@@ -16,7 +16,8 @@
 # %% [markdown]
 # # Chapter 04 · Overfitting and regularization
 #
-# A network with 24,000 weights can memorise 1,000 training images. It then scores perfectly on
+# A network with about 24,000 weights (section 1 prints the exact count) can memorise 1,000 training
+# images. It then scores perfectly on
 # them and noticeably worse on images it has not seen: it has **overfitted**. This chapter shows
 # overfitting on real digits, then four cures: penalising large weights (**L2** and **L1**
 # regularization), stopping at the right time (**early stopping**), and **more data**, real or
@@ -92,7 +93,9 @@ print(f"training images {X_small.shape}, each digit {counts.min()} to {counts.ma
 
 SETTINGS = dict(batch_size=10, eta=0.5)    # the book's mini-batch size and learning rate
 EPOCHS, BOOK_EPOCHS = 60, 400
-print(f"epochs: {EPOCHS} here, {BOOK_EPOCHS} in the book")
+n_weights = sum(n_in * n_out for n_in, n_out in zip([784, 30], [30, 10]))
+print(f"784-30-10 network: {n_weights:,} weights and {30 + 10} biases; mini-batch size "
+      f"{SETTINGS['batch_size']}, eta = {SETTINGS['eta']}; epochs: {EPOCHS} here, {BOOK_EPOCHS} in the book")
 
 
 def train(X, Y, epochs=EPOCHS, lmbda=0.0, l1=0.0, seed=1, **fit_options):
@@ -345,7 +348,7 @@ for lmbda, n in ((0.1, 1000), (5.0, 50000)):
 # %% [markdown]
 # ### What it does to the 1,000-image network
 #
-# The first cell of the chapter trained the same network with $\lambda = 0.1$ (the book's
+# The training cell of section 1 also trained the same network with $\lambda = 0.1$ (the book's
 # choice), $1$ and $5$. For each: the best and the final validation accuracy, the training
 # accuracy, the gap, and the size of the weights $\sum w^2$.
 
@@ -760,7 +763,7 @@ regularization_explorer(runs, student={"L2": "weight_decay_step", "L1": "l1_step
 #   towards 0, so weights the data do not need end up at 0 (sparse weights).
 # * **Early stopping** keeps the best epoch on validation data and stops after `patience` epochs
 #   without improvement.
-# * **More data** beats clever tricks; shifted copies of the images are almost as good as new ones.
+# * **More data** is the surest cure; shifted copies of the images are a cheap substitute for new ones.
 #
 # One regularizer of the book's chapter 3 is left for the next chapter: dropout.
 

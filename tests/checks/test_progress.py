@@ -102,3 +102,11 @@ def test_chapters_end_with_the_progress_cell(path, chapter):
     text = (ROOT / path).read_text(encoding="utf-8").rstrip()
     last_cell = text.rsplit("# %%", 1)[1]
     assert last_cell.strip() == f'checks.summary("{chapter}")'
+
+
+def test_long_lines_are_cut_near_90_columns(capsys):
+    lad = Ladder("triple", lambda x: x, stream=io.StringIO())
+    with pytest.raises(CheckFailed):
+        lad.fail("a very long rung name that goes on and on about logits near +1000 and -1000 and more")
+    checks.summary("07-demo", course=FakeCourse())
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 90

@@ -134,6 +134,16 @@ def test_figure_is_reused_and_redraws_only_what_changed():
     assert len(fig.view.figure.legends) == 1
 
 
+def test_no_slider_position_redraws_the_whole_figure():
+    """Fixed axis limits: dragging any slider over its range only redraws the curves."""
+    fig = SlowdownFigure()
+    for w in np.linspace(-4, 4, 9):
+        for b, eta in ((-4.0, 0.01), (4.0, 2.0), (0.0, 0.15)):
+            fig.update(explore(w, b, eta, "quadratic"))
+            fig.png()
+    assert fig.view.full_redraws == 1
+
+
 def test_figure_fits_a_1280x800_screen():
     fig = SlowdownFigure()
     w, h = fig.view.figure.get_size_inches() * fig.view.dpi

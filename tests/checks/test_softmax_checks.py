@@ -385,3 +385,14 @@ def test_a_global_maximum_softmax_fails_the_hidden_test_too():
         for seed in range(5):
             ok, text = run(checks.softmax, global_max, hidden=True, rng=seed)
             assert not ok, f"seed {seed}: {text}"
+
+
+def test_repeated_failures_escalate_to_the_formula():
+    texts = []
+    with np.errstate(all="ignore"):
+        for _ in range(4):
+            texts.append(" ".join(run(checks.softmax, _naive)[1].split()))
+    assert "constant is added to a whole row" in texts[0] and "z.max(axis=1" not in texts[0]
+    assert "shift each row so that its largest logit is 0" in texts[1]
+    assert "z.max(axis=1" not in texts[2] and 'more help: checks.hint("softmax")' in texts[2]
+    assert "subtract each row's maximum first, z - z.max(axis=1, keepdims=True)" in texts[3]

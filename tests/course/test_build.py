@@ -12,13 +12,13 @@ import nbformat
 import pytest
 
 from nnkit.course.build import BANNER_ID, build, sync_pair
-from nnkit.course.check import (
-    check_fresh_build,
-    check_manifest,
-    check_pairs,
-    check_references,
-    check_secrets,
-    run_check,
+from nnkit.course.verify import (
+    verify_fresh_build,
+    verify_manifest,
+    verify_pairs,
+    verify_references,
+    verify_secrets,
+    run_verify,
 )
 from nnkit.course.cli import main
 from nnkit.course.grade import workspace
@@ -98,7 +98,7 @@ def test_build_creates_the_missing_ipynb_and_syncs_edits(course_copy):
     paths.source_ipynb.unlink()
     build(course)
     assert paths.source_ipynb.is_file()
-    assert check_pairs(course).ok
+    assert verify_pairs(course).ok
 
 
 def test_build_execute_refreshes_stored_outputs(course_copy):
@@ -109,7 +109,7 @@ def test_build_execute_refreshes_stored_outputs(course_copy):
     demo = next(c for c in nb.cells if "double(21)" in c.source and "print" in c.source)
     assert demo.outputs and demo.outputs[0]["text"] == "double(21) = 42\n"
     assert all("execution" not in c.metadata for c in nb.cells), "no timing metadata in the stored notebook"
-    assert check_pairs(course).ok and check_fresh_build is not None
+    assert verify_pairs(course).ok and verify_fresh_build is not None
 
 
 # ----------------------------------------------------------------------------- static checks
@@ -117,11 +117,11 @@ def test_build_execute_refreshes_stored_outputs(course_copy):
 
 def test_static_checks_pass_on_a_good_tree(built_course):
     course = load_course(built_course)
-    for check in (check_manifest, check_pairs, check_secrets, check_references):
+    for check in (verify_manifest, verify_pairs, verify_secrets, verify_references):
         result = check(course)
         assert result.ok, result.lines()
     with workspace(course, list(course.chapters)) as ws:
-        assert check_fresh_build(course, ws.releases).ok
+        assert verify_fresh_build(course, ws.releases).ok
 
 
 def test_local_jupyter_caches_are_not_flagged(course_copy):
@@ -129,20 +129,20 @@ def test_local_jupyter_caches_are_not_flagged(course_copy):
     cache.mkdir()
     (cache / "mini-checkpoint.ipynb").write_text("{}")
     course = load_course(course_copy)
-    assert check_secrets(course).ok
+    assert verify_secrets(course).ok
     with workspace(course, list(course.chapters)) as ws:
-        assert check_fresh_build(course, ws.releases).ok
+        assert verify_fresh_build(course, ws.releases).ok
 
 
 def test_out_of_sync_pair_is_detected(course_copy):
     py = course_copy / "solutions" / CHAPTER / "mini.py"
     py.write_text(py.read_text().replace("# Write `double(x)`", "# Please write `double(x)`"))
-    result = check_pairs(load_course(course_copy))
+    result = verify_pairs(load_course(course_copy))
     assert not result.ok
     assert any("source differ" in d for d in result.details), result.details
     # and `nnkit build` repairs it
     sync_pair(load_course(course_copy).chapter(CHAPTER).notebook("mini"))
-    assert check_pairs(load_course(course_copy)).ok
+    assert verify_pairs(load_course(course_copy)).ok
 
 
 def test_hand_edited_chapter_is_not_a_fresh_build(course_copy):
@@ -153,7 +153,7 @@ def test_hand_edited_chapter_is_not_a_fresh_build(course_copy):
     (path.parent / "notes.txt").write_text("stray")
     course = load_course(course_copy)
     with workspace(course, list(course.chapters)) as ws:
-        result = check_fresh_build(course, ws.releases)
+        result = verify_fresh_build(course, ws.releases)
     assert not result.ok
     assert any("mini.ipynb differs from a fresh build" in d for d in result.details)
     assert any("notes.txt is not produced by the build" in d for d in result.details)
@@ -181,7 +181,7 @@ def test_planted_secret_is_detected(course_copy, kind):
         cells["import numpy as np"].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
         expected = "has stored outputs"
     write_notebook(nb, path)
-    result = check_secrets(load_course(course_copy))
+    result = verify_secrets(load_course(course_copy))
     assert not result.ok
     assert any(expected in d for d in result.details), result.details
 
@@ -191,19 +191,33 @@ def test_written_answer_leak_is_detected(course_copy):
     nb = read_notebook(path)
     _cells(nb)["why_linear"].source = "Because twice a sum is the sum of the doubles: a secret written answer."
     write_notebook(nb, path)
-    assert not check_secrets(load_course(course_copy)).ok
+    assert not verify_secrets(load_course(course_copy)).ok
 
 
-@pytest.mark.parametrize("kind", ["extra-chapter-dir", "points", "unlisted-notebook", "missing-mutants",
-                                  "missing-release"])
+@pytest.mark.parametrize("kind", ["extra-chapter-dir", "points", "renamed-exercise", "exercise-order",
+                                  "unknown-concept", "unlisted-notebook", "missing-mutants", "missing-release"])
 def test_manifest_mismatch_is_detected(course_copy, kind):
     if kind == "extra-chapter-dir":
         (course_copy / "chapters" / "99-extra").mkdir()
         expected = "chapters/99-extra/ is not a chapter of course.yml"
     elif kind == "points":
         yml = course_copy / "course.yml"
-        yml.write_text(yml.read_text().replace("points: 3", "points: 4"))
-        expected = "course.yml says 4 points, the notebooks hold 3"
+        yml.write_text(yml.read_text().replace("{id: double, points: 2}", "{id: double, points: 3}"))
+        expected = "course.yml says 4 points (the sum of its exercises), the notebooks hold 3"
+    elif kind == "renamed-exercise":
+        yml = course_copy / "course.yml"
+        yml.write_text(yml.read_text().replace("{id: double,", "{id: twice,"))
+        expected = "exercise 'twice' has no code solution cell with grade_id 'twice'"
+    elif kind == "exercise-order":
+        yml = course_copy / "course.yml"
+        text = yml.read_text()
+        a, b = "      - {id: double, points: 2}\n", "      - {id: why_linear, points: 1, manual: true}\n"
+        yml.write_text(text.replace(a + b, b + a))
+        expected = "the notebook has them in the order ['double', 'why_linear']"
+    elif kind == "unknown-concept":
+        yml = course_copy / "course.yml"
+        yml.write_text(yml.read_text().replace("forbidden: [quadratic_cost]", "forbidden: [quadratic_kost]"))
+        expected = "forbidden concepts ['quadratic_kost'] are implemented by no nnkit kernel"
     elif kind == "unlisted-notebook":
         (course_copy / "solutions" / CHAPTER / "scratch.ipynb").write_text("{}")
         expected = "scratch.ipynb is not listed in course.yml"
@@ -213,7 +227,7 @@ def test_manifest_mismatch_is_detected(course_copy, kind):
     else:
         (course_copy / "chapters" / CHAPTER / "mini.ipynb").unlink()
         expected = "chapters/00-mini/mini.ipynb is missing"
-    result = check_manifest(load_course(course_copy))
+    result = verify_manifest(load_course(course_copy))
     assert not result.ok
     assert any(expected in d for d in result.details), result.details
 
@@ -223,14 +237,14 @@ def test_forbidden_reference_in_a_chapter_is_detected(course_copy):
     nb = read_notebook(path)
     _cells(nb)["import numpy as np"].source += "\nfrom nnkit.costs import quadratic_cost"
     write_notebook(nb, path)
-    result = check_references(load_course(course_copy))
+    result = verify_references(load_course(course_copy))
     assert not result.ok
     assert any("uses nnkit.costs.quadratic_cost" in d for d in result.details), result.details
 
 
 def test_run_check_without_grading_reports_each_check(course_copy):
     (course_copy / "chapters" / CHAPTER / "leak.py").write_text("x = 1\n")
-    report = run_check(load_course(course_copy), grade=False)
+    report = run_verify(load_course(course_copy), grade=False)
     verdicts = {r.name: r.ok for r in report.results}
     assert verdicts == {"manifest": True, "pairs": True, "fresh-build": False, "secrets": False,
                         "references": True, "grading": True}
@@ -247,10 +261,10 @@ def _nnkit(*args, cwd=None):
 
 
 def test_cli_help_and_usage_errors(tmp_path):
-    for args in (["--help"], ["build", "--help"], ["check", "--help"], ["grade", "--help"], ["mutants", "--help"]):
+    for args in (["--help"], ["build", "--help"], ["verify", "--help"], ["grade", "--help"], ["mutants", "--help"]):
         proc = _nnkit(*args)
         assert proc.returncode == 0 and "usage: nnkit" in proc.stdout
-    proc = _nnkit("check", cwd=tmp_path)  # no course.yml anywhere up from tmp_path
+    proc = _nnkit("verify", cwd=tmp_path)  # no course.yml anywhere up from tmp_path
     assert proc.returncode == 2 and "no course.yml" in proc.stderr
     proc = _nnkit("frobnicate")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
@@ -258,11 +272,11 @@ def test_cli_help_and_usage_errors(tmp_path):
 
 def test_cli_check_exit_status(course_copy, capsys, monkeypatch):
     monkeypatch.chdir(course_copy)
-    assert main(["check", "--no-grade"]) == 0
+    assert main(["verify", "--no-grade"]) == 0
     out = capsys.readouterr().out
     assert "PASS secrets" in out and "SKIP grading" in out
     (course_copy / "chapters" / CHAPTER / "mini.py").write_text("leak\n")
-    assert main(["--root", str(course_copy), "check", "--no-grade"]) == 1
+    assert main(["--root", str(course_copy), "verify", "--no-grade"]) == 1
     out = capsys.readouterr().out
     assert "FAIL secrets" in out and "mini.py: must not ship" in out
     assert main(["build", "--chapter", "42-nope", "--root", str(course_copy)]) == 2

@@ -1,6 +1,6 @@
 """The real course, as listed in course.yml: every release check, graded by real nbgrader.
 
-One `nnkit check --mutants` run (one nbgrader autograde over every chapter: the solution
+One `nnkit verify --mutants` run (one nbgrader autograde over every chapter: the solution
 notebooks, the fresh chapter notebooks and one submission per mutant; split into NNKIT_JOBS
 parallel shards, default 2) feeds all the tests below, so each claim of DESIGN.md section 6
 gets its own pass/fail line.
@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from nnkit.course.check import RELEASE_STUDENT, SOLUTION_STUDENT, run_check
+from nnkit.course.verify import RELEASE_STUDENT, SOLUTION_STUDENT, run_verify
 from nnkit.course.manifest import load_course
 from nnkit.course.mutants import MutantError, load_mutants
 
@@ -41,7 +41,7 @@ JOBS = int(os.environ.get("NNKIT_JOBS", min(2, os.cpu_count() or 1)))
 
 @pytest.fixture(scope="session")
 def course_report():
-    return run_check(COURSE, mutants=True, jobs=JOBS)
+    return run_verify(COURSE, mutants=True, jobs=JOBS)
 
 
 @pytest.mark.parametrize("name", ["manifest", "pairs", "fresh-build", "secrets", "references"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from nnkit.course.check import secret_lines
+from nnkit.course.verify import secret_lines
 from nnkit.course.mutants import _bound_and_used, filled_notebook, slim_notebook
 from nnkit.course.notebooks import split_secret
 from nnkit.course.references import scan_notebook, scan_source

@@ -1,24 +1,32 @@
-"""``nnkit check``: the release checks CI relies on, each with a clear verdict.
+"""``nnkit verify``: the course verifications CI relies on, each with a clear verdict.
+
+("verify" is the instructor's proof that the course is right; "checks" are the student's
+feedback, :mod:`nnkit.checks`.)
 
 ===============  ==========================================================================
-check            passes when
+verification     passes when
 ===============  ==========================================================================
 manifest         course.yml agrees with the tree: every chapter folder is listed and every
                  listed chapter has its folders, notebooks and mutant file; no unlisted
-                 notebooks; the manifest's points equal the points in the notebooks
+                 notebooks; each exercise has its cells (solution + ``test_<id>``, or a
+                 graded written answer) with its points, in manifest order; the forbidden
+                 concepts exist in nnkit.concepts; in the nnkit repository, the chapter's
+                 checks module (exporting a check per exercise) and widget module exist
 pairs            every ``solutions/<id>/<name>.py`` has the same cells as its ``.ipynb``
 fresh-build      ``chapters/`` is byte-for-byte what ``nnkit build`` makes now
 secrets          nothing secret in ``chapters/``: no solution/hidden-test markers, no line of a
                  solution or hidden-test region, no outputs, no ``.py`` or gradebook files
-references       no chapter notebook imports or uses its ``forbidden_references``
+references       no chapter notebook imports or uses the nnkit names of its ``forbidden``
+                 concepts (:func:`nnkit.course.references.forbidden_names`)
 grading          nbgrader autograde gives every solution notebook full marks on every
                  autograded test and every fresh chapter notebook zero
 mutants          (``--mutants``) every mutant kills the tests it lists, every graded test is
-                 killed by a mutant, every exercise has a reference-calling mutant
+                 killed by a mutant, every generated reference-calling mutant scores 0
 ===============  ==========================================================================
 
 Grading (and the mutants) happen in ONE nbgrader autograde run over all chapters, in a
-throwaway workspace; nothing is written to the course tree.
+throwaway nbgrader workspace (:func:`nnkit.course.grade.workspace`); nothing is written to
+the course tree.
 """
 
 from __future__ import annotations
@@ -33,8 +41,19 @@ from nnkit.course.build import BuildError, pair_differences
 from nnkit.course.grade import Submission, SubmissionResult, workspace
 from nnkit.course.manifest import Course
 from nnkit.course.mutants import MutantReport, mutant_submissions, outcomes_from_results, prepare_mutants
-from nnkit.course.notebooks import MARKER_STRINGS, notebook_points, read_notebook, split_secret
-from nnkit.course.references import scan_notebook
+from nnkit.course.notebooks import (
+    MARKER_STRINGS,
+    cell_points,
+    grade_id,
+    is_exercise_cell,
+    is_grade_cell,
+    is_graded_test_cell,
+    is_solution_cell,
+    notebook_points,
+    read_notebook,
+    split_secret,
+)
+from nnkit.course.references import forbidden_names, scan_notebook
 
 Log = Callable[[str], None]
 
@@ -49,7 +68,7 @@ _TRIVIAL = re.compile(r"^[\s\W_]*$")
 
 
 @dataclass
-class CheckResult:
+class Verdict:
     name: str
     ok: bool
     details: list[str] = field(default_factory=list)
@@ -63,8 +82,8 @@ class CheckResult:
 
 
 @dataclass
-class CheckReport:
-    results: list[CheckResult] = field(default_factory=list)
+class VerifyReport:
+    results: list[Verdict] = field(default_factory=list)
     grades: list[SubmissionResult] = field(default_factory=list)
     mutants: MutantReport | None = None
     seconds: float = 0.0
@@ -73,7 +92,7 @@ class CheckReport:
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
 
-    def result(self, name: str) -> CheckResult:
+    def result(self, name: str) -> Verdict:
         for r in self.results:
             if r.name == name:
                 return r
@@ -96,7 +115,7 @@ class CheckReport:
 # --------------------------------------------------------------------------- static checks
 
 
-def check_manifest(course: Course) -> CheckResult:
+def verify_manifest(course: Course) -> Verdict:
     """course.yml and the tree agree (folders, notebooks, mutant files, points)."""
     details = []
     listed = set(course.chapter_ids)
@@ -134,17 +153,97 @@ def check_manifest(course: Course) -> CheckResult:
                     if nb.name not in listed_nbs:
                         details.append(f"{nb.relative_to(course.root)} is not listed in course.yml")
         if points_known and abs(total - chapter.points) > 1e-9:
-            details.append(f"{chapter.id}: course.yml says {chapter.points:g} points, the notebooks hold {total:g}")
-    return CheckResult("manifest", not details, details)
+            details.append(f"{chapter.id}: course.yml says {chapter.points:g} points (the sum of its exercises), "
+                           f"the notebooks hold {total:g}")
+        if points_known:
+            details += exercise_problems(chapter)
+        details += module_problems(course, chapter)
+    return Verdict("manifest", not details, details)
 
 
-def check_pairs(course: Course) -> CheckResult:
+def exercise_problems(chapter) -> list[str]:
+    """The chapter's ``exercises`` against its solution notebooks: cells, order and points."""
+    found: list[tuple[str, str, float]] = []  # (kind, grade_id, points) in notebook order
+    for paths in chapter.notebook_paths:
+        for cell in read_notebook(paths.source_ipynb).cells:
+            gid = grade_id(cell)
+            if gid is None:
+                continue
+            if is_exercise_cell(cell):
+                found.append(("code", gid, 0.0))
+            elif is_graded_test_cell(cell):
+                found.append(("test", gid, cell_points(cell)))
+            elif is_grade_cell(cell) and is_solution_cell(cell):
+                found.append(("written", gid, cell_points(cell)))
+    where = f"{chapter.id}"
+    problems = []
+    by_id = {gid: (kind, pts) for kind, gid, pts in found}
+    for ex in chapter.exercises:
+        if ex.manual:
+            kind, pts = by_id.get(ex.id, (None, 0.0))
+            if kind != "written":
+                problems.append(f"{where}: written answer {ex.id!r} has no graded markdown solution cell "
+                                f"with grade_id {ex.id!r}")
+            elif abs(pts - ex.points) > 1e-9:
+                problems.append(f"{where}: {ex.id} is worth {ex.points:g} in course.yml, {pts:g} in the notebook")
+            continue
+        if by_id.get(ex.id, (None,))[0] != "code":
+            problems.append(f"{where}: exercise {ex.id!r} has no code solution cell with grade_id {ex.id!r}")
+        kind, pts = by_id.get(ex.test_id, (None, 0.0))
+        if kind != "test":
+            problems.append(f"{where}: exercise {ex.id!r} has no graded test cell {ex.test_id!r}")
+        elif abs(pts - ex.points) > 1e-9:
+            problems.append(f"{where}: {ex.id} is worth {ex.points:g} in course.yml, its cell {ex.test_id} {pts:g}")
+    declared = {e.id for e in chapter.exercises} | {e.test_id for e in chapter.exercises if e.test_id}
+    for kind, gid, _ in found:
+        if gid not in declared:
+            problems.append(f"{where}: the notebook's {kind} cell {gid!r} is not an exercise of course.yml "
+                            f"(add it to `exercises`)")
+    order = [gid for kind, gid, _ in found if kind in ("code", "written") and gid in declared]
+    if order != [e.id for e in chapter.exercises if e.id in order]:
+        problems.append(f"{where}: course.yml lists the exercises as {[e.id for e in chapter.exercises]}, "
+                        f"the notebook has them in the order {order}")
+    return problems
+
+
+def module_problems(course: Course, chapter) -> list[str]:
+    """Concepts known to nnkit; in the nnkit repository itself, the chapter's modules exist by rule."""
+    problems = []
+    try:
+        from nnkit import concepts
+
+        unknown = sorted(set(chapter.forbidden) - concepts.known())
+        if unknown:
+            problems.append(f"{chapter.id}: forbidden concepts {unknown} are implemented by no nnkit kernel "
+                            f"(@nnkit.concepts.implements)")
+    except ImportError as exc:  # pragma: no cover
+        problems.append(f"nnkit.concepts does not import: {exc}")
+    if not (course.root / "nnkit" / "checks").is_dir():  # a course tree without its own nnkit (fixtures)
+        return problems
+    for path, module in ((chapter.checks_file, chapter.checks_module), (chapter.widgets_file, chapter.widgets_module)):
+        if not path.is_file():
+            problems.append(f"{chapter.id}: {path.relative_to(course.root)} is missing (module {module})")
+    if chapter.checks_file.is_file():
+        import importlib
+
+        try:
+            mod = importlib.import_module(chapter.checks_module)
+        except Exception as exc:
+            return problems + [f"{chapter.checks_module} does not import: {type(exc).__name__}: {exc}"]
+        exported = set(getattr(mod, "__all__", ()))
+        for ex in chapter.graded_exercises:
+            if ex.id not in exported:
+                problems.append(f"{chapter.id}: {chapter.checks_module}.__all__ has no check {ex.id!r}")
+    return problems
+
+
+def verify_pairs(course: Course) -> Verdict:
     details = []
     for chapter in course.chapters:
         for paths in chapter.notebook_paths:
             for problem in pair_differences(paths):
                 details.append(f"{chapter.id}/{paths.name}: {problem}")
-    return CheckResult("pairs", not details, details)
+    return Verdict("pairs", not details, details)
 
 
 def _files(folder: Path) -> dict[str, Path]:
@@ -154,7 +253,7 @@ def _files(folder: Path) -> dict[str, Path]:
             if p.is_file() and not set(p.relative_to(folder).parts) & set(LOCAL_CACHES)}
 
 
-def check_fresh_build(course: Course, releases: dict[str, Path]) -> CheckResult:
+def verify_fresh_build(course: Course, releases: dict[str, Path]) -> Verdict:
     """``chapters/<id>/`` equals the fresh build in ``releases`` byte for byte."""
     details = []
     for chapter in course.chapters:
@@ -168,7 +267,7 @@ def check_fresh_build(course: Course, releases: dict[str, Path]) -> CheckResult:
                 details.append(f"chapters/{chapter.id}/{name} differs from a fresh build")
     if details:
         details.append("run `nnkit build` and commit chapters/")
-    return CheckResult("fresh-build", not details, details)
+    return Verdict("fresh-build", not details, details)
 
 
 def secret_lines(source_nb) -> set[str]:
@@ -183,7 +282,7 @@ def secret_lines(source_nb) -> set[str]:
     return {s for s in secret - visible - STUB_LINES if s and not _TRIVIAL.match(s)}
 
 
-def check_secrets(course: Course) -> CheckResult:
+def verify_secrets(course: Course) -> Verdict:
     """Nothing from solution or hidden-test regions, and no source files, in ``chapters/``."""
     import fnmatch
 
@@ -218,25 +317,27 @@ def check_secrets(course: Course) -> CheckResult:
                     s = line.strip()
                     if s in secrets or (cell.cell_type == "markdown" and s.lstrip("#").strip() in secrets):
                         details.append(f"{rel}: cell {i} contains a line of a solution or hidden test: {s[:80]!r}")
-    return CheckResult("secrets", not details, details)
+    return Verdict("secrets", not details, details)
 
 
-def check_references(course: Course) -> CheckResult:
+def verify_references(course: Course) -> Verdict:
+    """No chapter notebook imports or uses the nnkit names of its forbidden concepts."""
     details = []
     for chapter in course.chapters:
+        names = forbidden_names(chapter.forbidden)
         for paths in chapter.notebook_paths:
             if not paths.release_ipynb.is_file():
                 continue
             rel = paths.release_ipynb.relative_to(course.root).as_posix()
-            for use in scan_notebook(read_notebook(paths.release_ipynb), chapter.forbidden_references):
+            for use in scan_notebook(read_notebook(paths.release_ipynb), names):
                 details.append(f"{rel}: {use.describe()}")
-    return CheckResult("references", not details, details)
+    return Verdict("references", not details, details)
 
 
 # --------------------------------------------------------------------------- grading
 
 
-def check_grading(course: Course, grades: list[SubmissionResult]) -> CheckResult:
+def verify_grading(course: Course, grades: list[SubmissionResult]) -> Verdict:
     details = []
     for g in grades:
         if g.student == SOLUTION_STUDENT:
@@ -250,11 +351,11 @@ def check_grading(course: Course, grades: list[SubmissionResult]) -> CheckResult
             if g.status != "graded" or bad:
                 details.append(f"{g.chapter}: fresh chapter notebook scored {g.auto_score:g} "
                                f"(status {g.status}); tests passing without an answer: {bad} {g.messages}")
-    return CheckResult("grading", not details, details)
+    return Verdict("grading", not details, details)
 
 
-def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: bool = True,
-              timeout: float | None = None, log: Log = lambda s: None, jobs: int = 1) -> CheckReport:
+def run_verify(course: Course, grade: bool = True, mutants: bool = False, slim: bool = True,
+              timeout: float | None = None, log: Log = lambda s: None, jobs: int = 1) -> VerifyReport:
     """Run every check; see the module docstring.
 
     Parameters
@@ -274,16 +375,16 @@ def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: b
         Parallel nbgrader runs (shards) for the autograde step; 1 = a single run.
     """
     start = time.perf_counter()
-    report = CheckReport()
-    report.results.append(check_manifest(course))
-    report.results.append(check_pairs(course))
+    report = VerifyReport()
+    report.results.append(verify_manifest(course))
+    report.results.append(verify_pairs(course))
     try:
         with workspace(course, list(course.chapters), log) as ws:
-            report.results.append(check_fresh_build(course, ws.releases))
-            report.results.append(check_secrets(course))
-            report.results.append(check_references(course))
+            report.results.append(verify_fresh_build(course, ws.releases))
+            report.results.append(verify_secrets(course))
+            report.results.append(verify_references(course))
             if not grade:
-                report.results.append(CheckResult("grading", True, ["skipped (--no-grade)"], skipped=True))
+                report.results.append(Verdict("grading", True, ["skipped (--no-grade)"], skipped=True))
             else:
                 subs = []
                 for chapter in course.chapters:
@@ -299,13 +400,13 @@ def run_check(course: Course, grade: bool = True, mutants: bool = False, slim: b
                 log(f"autograde {len(subs)} submission(s)")
                 results = ws.autograde(subs, timeout=timeout, jobs=jobs)
                 report.grades = results
-                report.results.append(check_grading(course, [r for r in results if not r.student.startswith("mutant.")]))
+                report.results.append(verify_grading(course, [r for r in results if not r.student.startswith("mutant.")]))
                 if mutants:
                     mrep = outcomes_from_results(course, sets, results, MutantReport(problems=problems))
                     report.mutants = mrep
-                    report.results.append(CheckResult("mutants", not mrep.all_problems(),
+                    report.results.append(Verdict("mutants", not mrep.all_problems(),
                                                       mrep.all_problems() + mrep.lines()))
     except BuildError as exc:
-        report.results.append(CheckResult("fresh-build", False, [f"the build failed: {exc}"]))
+        report.results.append(Verdict("fresh-build", False, [f"the build failed: {exc}"]))
     report.seconds = time.perf_counter() - start
     return report

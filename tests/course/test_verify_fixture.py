@@ -1,6 +1,6 @@
-"""`nnkit check --mutants` on the fixture course: passes on a good course, and each graded
+"""`nnkit verify --mutants` on the fixture course: passes on a good course, and each graded
 check fails on a course broken for it (wrong solution, vacuous test, surviving mutant,
-test no mutant kills, exercise without a reference-calling mutant)."""
+test no mutant kills, exercises not declared in course.yml)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from nnkit.course.build import build
-from nnkit.course.check import run_check
+from nnkit.course.verify import run_verify
 from nnkit.course.cli import main
 from nnkit.course.manifest import load_course
 from nnkit.course.notebooks import grade_id, read_notebook
@@ -21,7 +21,7 @@ CHAPTER = "00-mini"
 
 @pytest.fixture(scope="module")
 def good_report(built_course):
-    return run_check(load_course(built_course), mutants=True, jobs=2)  # also exercises the sharded path
+    return run_verify(load_course(built_course), mutants=True, jobs=2)  # also exercises the sharded path
 
 
 def test_good_course_passes_every_check(good_report):
@@ -41,9 +41,9 @@ def test_solution_full_marks_and_release_zero(good_report):
 def test_mutant_report(good_report):
     report = good_report.mutants
     by_id = {o.mutant.id: o for o in report.outcomes}
-    assert sorted(by_id) == ["calls_reference", "only_scalars", "triples"]
+    assert sorted(by_id) == ["double_calls_quadratic_cost", "only_scalars", "triples"]  # one generated
     assert all(o.failed == ["test_double"] for o in by_id.values())
-    assert by_id["calls_reference"].calls_reference and not by_id["triples"].calls_reference
+    assert by_id["double_calls_quadratic_cost"].calls_reference and not by_id["triples"].calls_reference
     assert report.unkilled_tests(CHAPTER) == []
     assert report.exercises_without_reference_mutant(CHAPTER) == []
     assert report.controls[CHAPTER].tests["test_double"].score == 2, "the slimmed solution must pass"
@@ -63,7 +63,7 @@ def test_hidden_tests_run_at_grading(good_report, built_course):
 def test_cli_mutants_on_the_good_course(built_course, capsys):
     assert main(["--root", str(built_course), "mutants", "--timeout", "30"]) == 0
     out = capsys.readouterr().out
-    assert "killed  00-mini:calls_reference [calls reference]: scored 0 on test_double" in out
+    assert "killed  00-mini:double_calls_quadratic_cost [calls reference]: scored 0 on test_double" in out
     assert "OK: every mutant killed what it lists" in out
 
 
@@ -104,15 +104,19 @@ def bad_report(built_course, tmp_path_factory):
     yml = root / "tests" / "mutants" / f"{CHAPTER}.yml"
     yml.write_text(yml.read_text() + BAD_MUTANT)
     manifest = root / "course.yml"
-    manifest.write_text(manifest.read_text().replace("points: 3", "points: 5"))
+    manifest.write_text(manifest.read_text().replace("manual: true}\n", "manual: true}\n      - {id: halve, points: 1}\n"))
     course = load_course(root)
     build(course)
-    return run_check(course, mutants=True)
+    return run_verify(course, mutants=True)
 
 
 def test_bad_course_static_checks_still_pass(bad_report):
-    for name in ("manifest", "pairs", "fresh-build", "secrets", "references"):
+    for name in ("pairs", "fresh-build", "secrets", "references"):
         assert bad_report.result(name).ok, bad_report.result(name).lines()
+    manifest = bad_report.result("manifest")
+    assert manifest.details == ["00-mini: course.yml says 4 points (the sum of its exercises), the notebooks hold 5",
+                                "00-mini: the notebook's test cell 'test_vacuous' is not an exercise of course.yml "
+                                "(add it to `exercises`)"], manifest.details
 
 
 def test_wrong_solution_and_vacuous_test_fail_grading(bad_report):
@@ -130,6 +134,6 @@ def test_mutant_problems_are_reported(bad_report):
     assert "mutant halve_quarters (divides by four; listed as killing a test that cannot fail) survived ['test_vacuous']" in text
     assert "graded test test_vacuous is killed by no mutant" in text
     assert "graded test test_halve is killed by no mutant" in text
-    assert "exercise halve has no mutant that calls the nnkit reference" in text
+    assert "mutant halve_calls_quadratic_cost" not in text  # generated; killed (by the wrong solution)
     assert "control (the filled solution) did not score full marks on ['test_halve']" in text
     assert "FAILED" in bad_report.lines()[-1]

@@ -1,8 +1,11 @@
-"""The student's own working copy of the chapters (what ``make lab`` opens).
+"""The student copy: the student's own working copy of the chapters (what ``make lab`` opens).
+
+(Not to be confused with the grader's *workspace*, nbgrader's temporary course folder in
+:mod:`nnkit.course.grade`.)
 
 ``chapters/`` is generated and committed; a student who typed into it would lose the work on the
-next ``git pull`` (and make ``nnkit check`` fail). So ``make lab`` opens ``work/`` instead, a
-git-ignored folder filled from ``chapters/`` by :func:`prepare_workspace`:
+next ``git pull`` (and make ``nnkit verify`` fail). So ``make lab`` opens ``work/`` instead, a
+git-ignored folder filled from ``chapters/`` by :func:`prepare_student_copy`:
 
 * a chapter notebook that is not in ``work/`` yet is copied there;
 * a notebook that is already there is **never** overwritten: it holds the student's answers.
@@ -19,12 +22,12 @@ from pathlib import Path
 
 from .manifest import load_course
 
-__all__ = ["WorkspaceReport", "prepare_workspace"]
+__all__ = ["StudentCopyReport", "prepare_student_copy"]
 
 
 @dataclass
-class WorkspaceReport:
-    """What :func:`prepare_workspace` did, path by path (relative to the workspace)."""
+class StudentCopyReport:
+    """What :func:`prepare_student_copy` did, path by path (relative to the student copy)."""
 
     copied: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -37,10 +40,10 @@ class WorkspaceReport:
         return "\n".join(lines) if lines else "  nothing to do"
 
 
-def prepare_workspace(root: str | Path, workspace: str | Path = "work") -> WorkspaceReport:
-    """Copy every released chapter notebook listed in ``course.yml`` into ``workspace``.
+def prepare_student_copy(root: str | Path, folder: str | Path = "work") -> StudentCopyReport:
+    """Copy every released chapter notebook listed in ``course.yml`` into ``folder`` (the student copy).
 
-    The release each copy was taken from is remembered in ``<workspace>/.releases/``; when
+    The release each copy was taken from is remembered in ``<folder>/.releases/``; when
     ``chapters/`` later holds a different release, it is written next to the student's copy as
     ``<name>.updated.ipynb`` (the student's own file is never touched).
 
@@ -48,17 +51,17 @@ def prepare_workspace(root: str | Path, workspace: str | Path = "work") -> Works
     ----------
     root : path
         The course folder (holding ``course.yml`` and ``chapters/``).
-    workspace : path
-        Target folder, relative to ``root`` unless absolute. Created when missing.
+    folder : path
+        The student copy, relative to ``root`` unless absolute. Created when missing.
 
     Returns
     -------
-    WorkspaceReport
+    StudentCopyReport
         Which notebooks were copied, kept untouched, or refreshed beside the student's copy.
     """
     course = load_course(root)
-    target_root = Path(workspace) if Path(workspace).is_absolute() else Path(course.root) / workspace
-    report = WorkspaceReport()
+    target_root = Path(folder) if Path(folder).is_absolute() else Path(course.root) / folder
+    report = StudentCopyReport()
     for chapter in course.chapters:
         for paths in chapter.notebook_paths:
             release = paths.release_ipynb
@@ -86,13 +89,13 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nnkit.course.workspace [WORKSPACE]``: prepare the workspace and print a summary."""
+    """``python -m nnkit.course.student_copy [FOLDER]``: prepare the student copy and print a summary."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
-    workspace = args[0] if args else "work"
-    report = prepare_workspace(Path.cwd(), workspace)
-    print(f"Your working copies are in {workspace}/:")
+    folder = args[0] if args else "work"
+    report = prepare_student_copy(Path.cwd(), folder)
+    print(f"Your working copies are in {folder}/:")
     print(report.summary())
     return 0
 
