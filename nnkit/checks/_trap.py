@@ -27,6 +27,17 @@ the classes' methods, ``Network``, the widgets and the checks' oracles all call.
 (``nnkit.concepts.functions(concept)``): every route that reaches the formula hits the trap,
 private kernels, in-place kernels, cost methods and callables kept in dicts included.
 :func:`forbid_references` accepts both: a dotted name is a reference, a bare name a concept.
+A check that hands the student a helper which itself needs a forbidden kernel (the ``delta``
+given to ``neuron_step``) wraps it in :func:`exempt` and lists it in ``allow=``.
+
+API (what :class:`~nnkit.checks._ladder.Ladder` calls)::
+
+    with forbid_concepts("softmax", namespaces, student="softmax") as trap:   # an exercise id
+        out = student_fn(z)
+    with forbid_concepts(["softmax", "logsumexp"], namespaces, allow=[given_delta]) as trap:
+        ...
+    trap.triggered   # what the student called, e.g. ["nnkit.activations.softmax"]
+    trap.concepts    # which forbidden concept it reached, e.g. ["softmax"]
 
 The context manager yields a :class:`Trap` whose ``triggered`` list records every reference
 that was called, so a check can fail the student even if their code swallowed the exception

@@ -14,7 +14,7 @@ dropout_forward               ``(x, keep_prob, rng, train=True) -> (out, mask)``
                               ``mask`` 0 or ``1/keep_prob``; ``train=False`` -> ``(x, None)``
 dropout_variance              ``x^2 (1 - keep_prob) / keep_prob``, elementwise
 dropout_backward              ``dout * mask`` (``dout`` when ``mask is None``)
-dropout_gradients             cost and ``(dW1, db1, dW2, db2)`` of a sigmoid 784-H-C-style network
+dropout_gradients             cost and ``(dW1, db1, dW2, db2)`` of a sigmoid D-H-C network
                               with a fixed dropout mask on its hidden layer (mean cross-entropy)
 thinned_ensemble_average      mean over the rows ``m`` of ``masks`` of
                               ``sigmoid((sigmoid(X W1 + b1) * m) W2 + b2)``
@@ -440,11 +440,11 @@ def _unpack_gradients(lad: Ladder, got, params, step_prefix=""):
                  got="None" if grads is None else f"{type(grads).__name__}" + (f" of length {len(grads)}" if hasattr(grads, "__len__") else ""),
                  hint="return the four gradients in this order: (dW1, db1, dW2, db2)")
     out = []
-    for name, pname, gr, p in zip(_GRAD_NAMES, _PARAM_NAMES, grads, params):
+    for name, pname, gr, param in zip(_GRAD_NAMES, _PARAM_NAMES, grads, params):
         arr = _as_float_array(gr)
-        if arr is None or arr.shape != p.shape:
+        if arr is None or arr.shape != param.shape:
             lad.fail(f"{step_prefix}each gradient has the shape of its parameter",
-                     expected=f"{name} of shape {p.shape} (the shape of {pname})",
+                     expected=f"{name} of shape {param.shape} (the shape of {pname})",
                      got=f"{name}: " + ("None" if gr is None else f"shape {getattr(gr, 'shape', type(gr).__name__)}"),
                      hint=f"{name} = dC/d{pname} has one entry per entry of {pname}"
                           + (" (sum the bias gradients over the examples: axis=0)" if pname.startswith("b") else ""))

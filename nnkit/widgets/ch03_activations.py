@@ -299,7 +299,7 @@ def activation_explorer(*, activation: str = "sigmoid", alpha: float = 0.1, dept
     depth_s = widgets.IntSlider(value=depth, min=1, max=max_depth, step=1, description="depth", style=style)
     scale_s = widgets.FloatSlider(value=scale, min=0.25, max=4.0, step=0.05, description="weight scale", style=style)
     figure = ActivationFigure(max_depth=max_depth)
-    box = widgets.VBox([act, widgets.HBox([alpha_s, depth_s, scale_s]), figure.view.image])
+    box = widgets.VBox([act, widgets.HBox([depth_s, scale_s, alpha_s]), figure.view.image])
 
     def redraw():
         t0 = time.perf_counter()

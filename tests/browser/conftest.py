@@ -168,7 +168,7 @@ def _is_browser_process(proc: psutil.Process) -> bool:
 @pytest.fixture
 def page(browser, lab_server, artifacts, request):
     """A fresh browser context and page; a screenshot is kept when the test fails."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # a laptop screen (issue 8)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:

@@ -41,6 +41,9 @@ LAB_SETTINGS = {
     },
 }
 
+#: The Jupyter configuration `make lab` gives students (see lab-config/README.md).
+STUDENT_LAB_CONFIG = Path(__file__).resolve().parents[2] / "lab-config"
+
 #: Front-end plugins that only add noise to an automated session.
 DISABLED_PLUGINS = {
     "@jupyterlab/apputils-extension:announcements": True,
@@ -112,6 +115,8 @@ class LabServer:
             if not k.startswith(("JUPYTER", "JPY_", "IPYTHON"))
         }
         env.update(self._write_isolated_config())
+        # the students' lab configuration (`make lab`): nbgrader's instructor tools off
+        env["JUPYTER_CONFIG_PATH"] = str(STUDENT_LAB_CONFIG)
         env["JUPYTER_TOKEN"] = self.token  # kept out of the command line (and `ps`)
         env["JUPYTER_PLATFORM_DIRS"] = "1"
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"

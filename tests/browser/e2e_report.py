@@ -57,7 +57,9 @@ def redraw_markdown(records: list[dict], history: list[dict] | None = None) -> s
         "shown during each drag (the sliders update while dragging, `continuous_update=True`).",
         "",
         "Budget (issue 8): median at most 150 ms per key move in Chromium, at most 50 ms in the",
-        "kernel (the kernel side is timed by tests/checks/test_*_widget.py).",
+        "kernel (the kernel side is timed by tests/checks/test_*_widget.py). The harness self-test",
+        "row is a plain widget (a new figure and `plt.show()` in an `Output` at every move), measured",
+        "under the same load: the baseline the chapter explorers are compared with.",
         "",
         (
             f"Machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, "
@@ -74,7 +76,10 @@ def redraw_markdown(records: list[dict], history: list[dict] | None = None) -> s
     ]
     for r in records:
         t = r["times_ms"]
-        ok = "yes" if statistics.median(t) <= 150 else "**no**"
+        if "(mouse drag)" in r["label"] or r["label"].startswith("("):
+            ok = "-"  # a drag's lag and the harness's own plain widget are not budgeted
+        else:
+            ok = "yes" if statistics.median(t) <= 150 else "**no**"
         lines.append(
             f"| {r['label']} | {r['cell']} | {r['slider']} | {len(t)} | {statistics.median(t):.0f} "
             f"| {min(t):.0f} | {max(t):.0f} | {ok} |"
@@ -100,7 +105,7 @@ def redraw_markdown(records: list[dict], history: list[dict] | None = None) -> s
         "## Reproduce",
         "",
         "Writes this file; run it a few times for the across-runs table (the history lives in",
-        "`e2e-artifacts/redraw_history.jsonl`; delete it to start over). The first move of a",
+        "`redraw_history.jsonl` in the artifacts folder; delete it to start over). The first move of a",
         "widget includes some warm-up, which the median absorbs.",
         "",
         "```",

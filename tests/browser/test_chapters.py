@@ -78,3 +78,25 @@ def test_widget_drawn_before_the_functions_picks_them_up(item, page, lab_server,
     solution = nbformat.read(item.solution, as_version=4)
     summary = check_live_widget(nbpage, artifacts, item.label, solution, item.exercises, item.explorers)
     print(f"\n[browser e2e] {item.label} live widget: {summary}")
+
+
+def test_student_lab_has_no_instructor_tools(page, lab_server, artifacts):
+    """The lab runs with `make lab`'s lab-config/: no Nbgrader menu, Formgrader or Create Assignment."""
+    page.goto(lab_server.url("lab", "reset"), wait_until="domcontentloaded")
+    page.locator(".lm-MenuBar-item", has_text="Kernel").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(2000)  # late plugins add their panels after the menu bar
+    menus = page.locator(".lm-MenuBar-item").all_inner_texts()
+    assert not any("nbgrader" in m.lower() for m in menus), f"an nbgrader menu is on the students' lab: {menus}"
+    text = page.locator("body").inner_text()
+    for tool in ("Create Assignment", "Formgrader", "Course List", "Assignment List"):
+        assert tool not in text, f"{tool!r} is on the students' lab"
+    assert lab_server.api("sessions") is not None
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(lab_server.url("formgrader"), timeout=10)
+        raise AssertionError("the formgrader server extension answers on the students' lab")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 404
+    page.screenshot(path=str(artifacts / "student-lab.png"))

@@ -21,7 +21,8 @@ Speed: a wrapper must accept the number of arguments the solution's signature al
 (recorded once from the solution, outside the trap) is not run through the check: that call
 fails the check's first rung anyway. A candidate call that takes 20 times longer than the
 solution's on that input (at least 0.2 s) counts as raising: it is no answer to the exercise
-(and a candidate that overruns twice is not tried in its remaining wrappings).
+(and a candidate that overruns twice is not tried in its remaining wrappings); so does one that
+asks for more than 1 GB of memory.
 """
 
 from __future__ import annotations
@@ -251,8 +252,51 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, old)
 
 
+@contextlib.contextmanager
+def memory_limit(extra_bytes: int = 1 << 30):
+    """At most ``extra_bytes`` more address space inside the block (a candidate asked for a
+    giant array raises MemoryError instead of paging for minutes, where no signal can stop it)."""
+    import os
+    import resource
+
+    try:
+        with open("/proc/self/statm") as f:
+            used = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # pragma: no cover - not Linux
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + extra_bytes
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@contextlib.contextmanager
+def standard_fds():
+    """Put stdin/stdout/stderr back if a candidate closed one (``open(0)`` on an int argument
+    closes file descriptor 0 when the file object goes away)."""
+    import os
+
+    saved = {fd: os.dup(fd) for fd in (0, 1, 2)}
+    try:
+        yield
+    finally:
+        for fd, copy_fd in saved.items():
+            try:
+                os.fstat(fd)
+            except OSError:
+                os.dup2(copy_fd, fd)
+            os.close(copy_fd)
+
+
 def _quiet():
     stack = contextlib.ExitStack()
+    stack.enter_context(standard_fds())
     stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
     stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
     stack.enter_context(warnings.catch_warnings())
@@ -269,7 +313,7 @@ def run_check(check, student, hidden: bool, seconds: float = 20 * CALL_SECONDS) 
         if "rng" in inspect.signature(check).parameters:
             kwargs["rng"] = 0
     try:
-        with _quiet(), time_limit(seconds):
+        with _quiet(), time_limit(seconds), memory_limit():
             check(student, **kwargs)
         return True
     except BaseException as exc:  # noqa: BLE001 - any failure of the check is a fail
@@ -323,7 +367,7 @@ def raises_on(student, call, seconds: float = CALL_SECONDS) -> bool:
     args, kwargs = call
     args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     try:
-        with _quiet(), time_limit(seconds):
+        with _quiet(), time_limit(seconds), memory_limit():
             student(*args, **kwargs)
         return False
     except BaseException as exc:  # noqa: BLE001
