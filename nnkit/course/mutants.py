@@ -378,6 +378,7 @@ def replay(chapter: Chapter, replace: dict[str, str] | None = None, only: list[s
     """
     import contextlib
     import io
+    import sys
 
     import numpy as np
 
@@ -410,6 +411,9 @@ def replay(chapter: Chapter, replace: dict[str, str] | None = None, only: list[s
         src = replace.pop(gid, cell.source) if gid else cell.source
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(_runnable(src), f"<{gid or 'cell'}>", "exec"), ns)
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and not namespace_only:
+        plt.close("all")  # figures of the replayed cells
     if replace:
         raise MutantError(f"{chapter.id}: cells {sorted(replace)} are not solution cells of the notebook")
     return ns if namespace_only else results

@@ -228,9 +228,25 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, (tuple, list)):
         return {"kind": type(value).__name__, "items": [_encode(v, arrays) for v in value]}
     if callable(value):
-        source = textwrap.dedent(inspect.getsource(value))
-        return {"kind": "callable", "module": value.__module__, "name": value.__name__, "source": source}
+        fn = inspect.unwrap(value)
+        return {"kind": "callable", "module": fn.__module__, "name": fn.__name__, "source": _function_source(fn)}
     raise TypeError(f"cannot send a {type(value).__name__} to a student's kernel")
+
+
+def _function_source(fn) -> str:
+    """Source of a module-level function, read from its module's file (not from ``__code__``,
+    which the reference trap may have swapped while a check runs)."""
+    import ast
+
+    module = sys.modules.get(getattr(fn, "__module__", ""), None)
+    name = getattr(fn, "__name__", "")
+    if module is None:
+        raise TypeError(f"cannot send {fn!r} to a student's kernel: its module is unknown")
+    text = inspect.getsource(module)
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return textwrap.dedent(ast.get_source_segment(text, node))
+    raise TypeError(f"cannot send {fn!r} to a student's kernel: only module-level functions can be sent")
 
 
 def _decode(spec: Any, arrays) -> Any:

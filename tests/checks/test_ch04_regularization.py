@@ -19,6 +19,7 @@ from nnkit import checks
 from nnkit import regularization as reg
 from nnkit.checks import CheckFailed
 from nnkit.checks import _ladder as ladder_module
+from nnkit.data import shift_images as shift_images_reference
 from nnkit.stopping import early_stopping as ref_early_stopping
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
@@ -110,6 +111,7 @@ def test_at_least_three_mutants_per_exercise(name):
     ("l1_step", lambda ws, bs, gw, gb, eta, lm, n: (
         [reg.l1_update(W, g, eta, lm, n) for W, g in zip(ws, gw)], [b - eta * g for b, g in zip(bs, gb)])),
     ("early_stopping", ref_early_stopping),
+    ("shift_images", shift_images_reference),
 ])
 def test_calling_the_reference_is_caught(name, reference):
     """The public nnkit functions reach the trapped kernels (the generated 'calls reference' mutants)."""
