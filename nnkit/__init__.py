@@ -9,11 +9,16 @@ Modules (one concern each):
 - ``nnkit.init``            weight initializers and their variances
 - ``nnkit.optim``           SGD and momentum
 - ``nnkit.network``         a mini-batch-vectorised multilayer perceptron
+- ``nnkit.neuron``          the single sigmoid neuron of chapter 01 (step, trajectory)
+- ``nnkit.propagation``     forward/backward statistics through a deep stack (chapter 06)
+- ``nnkit.depth``           gradient norms per layer, dead units (chapter 03)
+- ``nnkit.thinned``         dropout variance and thinned-network ensembles (chapter 05)
+- ``nnkit.concepts``        the registry: one kernel per formula, by concept name
 - ``nnkit.data``            offline real digits (MNIST 5k, 8x8 digits, full MNIST from local files)
 - ``nnkit.gradcheck``       centred finite differences and relative error
 - ``nnkit.checks``          student-facing feedback (hint ladders)
 - ``nnkit.widgets``         interactive explorers for the notebooks
-- ``nnkit.course``          instructor tooling (``nnkit build``, ``nnkit check``, ``nnkit grade``)
+- ``nnkit.course``          instructor tooling (``nnkit build``, ``nnkit verify``, ``nnkit grade``)
 
 Conventions: rows are examples (``X`` has shape ``(N, D)``), costs are means over the
 batch, randomness only through an explicit ``numpy.random.Generator`` or seed.

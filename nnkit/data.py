@@ -306,6 +306,7 @@ _IDX_NAMES = {
 
 
 def _open_maybe_gz(path: Path):
+    path = Path(path)  # never an int: open(3) would take over file descriptor 3
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
     return gzip.open(path, "rb") if gz else open(path, "rb")

@@ -23,17 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from nnkit._validate import check_positive_int
-
-try:  # the concept registry (template v2); absent in older trees
-    from nnkit.concepts import implements as _implements
-except ImportError:  # pragma: no cover - before nnkit.concepts exists
-    def _implements(*_concepts):
-        return lambda fn: fn
+from nnkit.concepts import implements
 
 __all__ = ["early_stopping"]
 
 
-@_implements("early_stopping")
+@implements("early_stopping")
 def early_stopping(history, patience):
     """Apply the patience rule to a validation history.
 

@@ -21,7 +21,8 @@ mutants of all selected chapters are autograded in ONE nbgrader run through the 
 code path as ``nnkit grade`` (:meth:`nnkit.course.grade.Workspace.autograde`).
 
 Mutants that "call the reference" are not written by hand: :func:`reference_mutants`
-generates them from the manifest, one per (graded exercise, forbidden concept). Each is the
+generates them from the manifest, one per (graded exercise, forbidden concept) for the
+in-process replay (``tests/mutants``), one per exercise for the nbgrader runs. Each is the
 right answer (the solution, renamed) that first calls every nnkit kernel of the concept
 (``nnkit.concepts.functions``) on copies of its arguments and swallows whatever they raise.
 It survives exactly when the trap misses a kernel, so it must score 0 on ``test_<exercise>``.
@@ -98,7 +99,7 @@ class MutantSet:
     mutants: tuple[Mutant, ...]
 
 
-def load_mutants(chapter: Chapter) -> MutantSet:
+def load_mutants(chapter: Chapter, per_concept: bool = True) -> MutantSet:
     """Read and validate the format of ``tests/mutants/<chapter-id>.yml``.
 
     Raises
@@ -160,7 +161,7 @@ def load_mutants(chapter: Chapter) -> MutantSet:
             raise MutantError(f"{where}: tag {REFERENCE_TAG!r} is reserved for generated mutants")
         mutants.append(Mutant(id=mid, why=m["why"].strip(), cell=m["cell"], kills=tuple(kills),
                               source=m["source"].rstrip("\n"), notebook=nb, tags=tuple(tags)))
-    for gen in reference_mutants(chapter):
+    for gen in reference_mutants(chapter, per_concept):
         if gen.id in seen:
             raise MutantError(f"{path}: mutant id {gen.id!r} is reserved for a generated mutant; rename it")
         mutants.append(gen)
@@ -180,13 +181,14 @@ def _solution_cells(chapter: Chapter) -> dict[str, tuple[str, str]]:
     return out
 
 
-def reference_mutant_source(exercise_id: str, concept: str, solution_source: str) -> str:
-    """The source of the generated mutant of ``exercise_id`` that calls ``concept``'s kernels.
+def reference_mutant_source(exercise_id: str, concepts: list[str] | str, solution_source: str) -> str:
+    """The source of the generated mutant of ``exercise_id`` that calls the kernels of ``concepts``.
 
     The solution's ``def <id>(`` becomes ``def _<id>_solution(``; the new ``<id>`` calls every
     kernel of ``concept`` on deep copies of its arguments, swallows any error (so only the
     trap's record can fail it) and returns the solution's answer.
     """
+    concepts = [concepts] if isinstance(concepts, str) else list(concepts)
     renamed, n = re.subn(rf"^def {re.escape(exercise_id)}\(", f"def _{exercise_id}_solution(",
                          solution_source, flags=re.MULTILINE)
     if n != 1:
@@ -196,19 +198,22 @@ def reference_mutant_source(exercise_id: str, concept: str, solution_source: str
                          if ln.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
     return (f"{renamed.rstrip()}\n\n\n"
             f"def {exercise_id}(*args, **kwargs):\n"
-            f"    \"\"\"Generated mutant: the right answer, after calling nnkit's {concept} kernels.\"\"\"\n"
+            f"    \"\"\"Generated mutant: the right answer, after calling nnkit's {', '.join(concepts)} kernels.\"\"\"\n"
             f"    import copy\n"
             f"    from nnkit.concepts import functions\n"
-            f"    for kernel in functions({concept!r}):\n"
-            f"        try:\n"
-            f"            kernel(*copy.deepcopy(args), **copy.deepcopy(kwargs))\n"
-            f"        except Exception:\n"
-            f"            pass\n"
+            f"    for concept in {tuple(concepts)!r}:\n"
+            f"        for kernel in functions(concept):\n"
+            f"            try:\n"
+            f"                kernel(*copy.deepcopy(args), **copy.deepcopy(kwargs))\n"
+            f"            except Exception:\n"
+            f"                pass\n"
             f"    return _{exercise_id}_solution(*args, **kwargs)\n")
 
 
-def reference_mutants(chapter: Chapter) -> list[Mutant]:
-    """One generated mutant per (graded exercise, forbidden concept) of ``chapter``, from the manifest."""
+def reference_mutants(chapter: Chapter, per_concept: bool = True) -> list[Mutant]:
+    """Generated mutants of ``chapter``, from the manifest: one per (graded exercise, forbidden
+    concept), or with ``per_concept=False`` one per exercise calling every forbidden concept's
+    kernels (what the nbgrader runs grade: one kernel start per exercise, not per concept)."""
     if not chapter.forbidden:
         return []
     cells = _solution_cells(chapter)
@@ -218,11 +223,12 @@ def reference_mutants(chapter: Chapter) -> list[Mutant]:
             raise MutantError(f"{chapter.id}: exercise {ex.id!r} of course.yml has no code solution cell "
                               f"with that grade_id in {list(chapter.notebooks)}")
         nb, source = cells[ex.id]
-        for concept in chapter.forbidden:
-            out.append(Mutant(id=f"{ex.id}_calls_{concept}", cell=ex.id, kills=(ex.test_id,), notebook=nb,
-                              why=f"calls nnkit's {concept} kernels (and swallows the error), then returns "
-                                  f"the right answer",
-                              source=reference_mutant_source(ex.id, concept, source),
+        groups = [(c, [c]) for c in chapter.forbidden] if per_concept else [("forbidden_kernels", list(chapter.forbidden))]
+        for name, concepts in groups:
+            out.append(Mutant(id=f"{ex.id}_calls_{name}", cell=ex.id, kills=(ex.test_id,), notebook=nb,
+                              why=f"calls nnkit's {', '.join(concepts)} kernels (and swallows the error), then "
+                                  f"returns the right answer",
+                              source=reference_mutant_source(ex.id, concepts, source),
                               tags=(REFERENCE_TAG, "generated")))
     return out
 
@@ -522,7 +528,7 @@ def prepare_mutants(course: Course, chapters: list[Chapter]) -> tuple[dict[str, 
     sets, problems = {}, []
     for chapter in chapters:
         try:
-            mset = load_mutants(chapter)
+            mset = load_mutants(chapter, per_concept=False)  # nbgrader: one generated mutant per exercise
         except MutantError as exc:
             problems.append(str(exc))
             continue

@@ -258,9 +258,8 @@ class ExplorerView:
             verdict = "matches the reference" if diff < 1e-6 else (
                 status if status != "ok" else f"differs from the reference by up to {diff:.3g}")
         name = {"L2": "weight_decay_step", "L1": "l1_step"}[penalty]
-        rule = ("w -> (1 - eta lambda / n) w each step" if penalty == "L2"
-                else "w -> w - (eta lambda / n) sign(w) each step")
-        self.ax_mech.set_title(f"{rule}; {steps} steps", fontsize=9)
+        rule = "w -> (1 - eta lambda/n) w" if penalty == "L2" else "w -> w - (eta lambda/n) sgn(w)"
+        self.ax_mech.set_title(f"{rule}, {steps} steps", fontsize=9)
         self.note.set_text(f"{penalty}, lambda = {run.lmbda:g}, eta = {run.eta:g}, n = {run.n}    |    "
                            f"your {name}: {verdict}")
         self.note.set_color("black" if verdict.startswith("matches") or run.lmbda == 0 else "tab:red")

@@ -41,9 +41,9 @@ def test_solution_full_marks_and_release_zero(good_report):
 def test_mutant_report(good_report):
     report = good_report.mutants
     by_id = {o.mutant.id: o for o in report.outcomes}
-    assert sorted(by_id) == ["double_calls_quadratic_cost", "only_scalars", "triples"]  # one generated
+    assert sorted(by_id) == ["double_calls_forbidden_kernels", "only_scalars", "triples"]  # one generated
     assert all(o.failed == ["test_double"] for o in by_id.values())
-    assert by_id["double_calls_quadratic_cost"].calls_reference and not by_id["triples"].calls_reference
+    assert by_id["double_calls_forbidden_kernels"].calls_reference and not by_id["triples"].calls_reference
     assert report.unkilled_tests(CHAPTER) == []
     assert report.exercises_without_reference_mutant(CHAPTER) == []
     assert report.controls[CHAPTER].tests["test_double"].score == 2, "the slimmed solution must pass"
@@ -63,7 +63,7 @@ def test_hidden_tests_run_at_grading(good_report, built_course):
 def test_cli_mutants_on_the_good_course(built_course, capsys):
     assert main(["--root", str(built_course), "mutants", "--timeout", "30"]) == 0
     out = capsys.readouterr().out
-    assert "killed  00-mini:double_calls_quadratic_cost [calls reference]: scored 0 on test_double" in out
+    assert "killed  00-mini:double_calls_forbidden_kernels [calls reference]: scored 0 on test_double" in out
     assert "OK: every mutant killed what it lists" in out
 
 
@@ -134,6 +134,6 @@ def test_mutant_problems_are_reported(bad_report):
     assert "mutant halve_quarters (divides by four; listed as killing a test that cannot fail) survived ['test_vacuous']" in text
     assert "graded test test_vacuous is killed by no mutant" in text
     assert "graded test test_halve is killed by no mutant" in text
-    assert "mutant halve_calls_quadratic_cost" not in text  # generated; killed (by the wrong solution)
+    assert "mutant halve_calls_forbidden_kernels" not in text  # generated; killed (by the wrong solution)
     assert "control (the filled solution) did not score full marks on ['test_halve']" in text
     assert "FAILED" in bad_report.lines()[-1]
