@@ -28,7 +28,6 @@ from nnkit.concepts import implements
 __all__ = ["early_stopping"]
 
 
-@implements("early_stopping")
 def early_stopping(history, patience):
     """Apply the patience rule to a validation history.
 
@@ -60,12 +59,22 @@ def early_stopping(history, patience):
         raise ValueError(f"history: expected a non-empty 1-D sequence of scores, got shape {scores.shape}")
     if scores.dtype == bool or not np.issubdtype(scores.dtype, np.number) or not np.all(np.isfinite(scores)):
         raise ValueError("history: expected finite real scores (one per epoch)")
-    best, best_epoch, since_best = -np.inf, 0, 0
+    state = (-np.inf, 0, 0)
     for epoch, score in enumerate(scores.tolist()):
-        if score > best:
-            best, best_epoch, since_best = score, epoch, 0
-        else:
-            since_best += 1
-            if since_best >= patience:
-                return best_epoch, epoch + 1
-    return best_epoch, int(scores.size)
+        state = _patience_update(state, epoch, score)
+        if state[2] >= patience:
+            return state[1], epoch + 1
+    return state[1], int(scores.size)
+
+
+@implements("early_stopping")
+def _patience_update(state, epoch, score):
+    """One epoch of the patience rule (unvalidated kernel; ``Network.fit`` uses it too).
+
+    ``state = (best_score, best_epoch, epochs_since_best)``; returns the state after ``epoch``
+    scored ``score`` (higher is better): a new best resets the count, anything else adds one.
+    """
+    best, best_epoch, since_best = state
+    if score > best:
+        return score, epoch, 0
+    return best, best_epoch, since_best + 1
