@@ -129,12 +129,19 @@ def load_all() -> None:
     Modules register their kernels when imported, so after this call the registry is complete.
     Cheap after the first call (modules are cached by Python).
     """
+    global _loaded
+    if _loaded:
+        return
     import nnkit
 
     for info in pkgutil.iter_modules(nnkit.__path__):
         if info.name in _SUBPACKAGES_WITHOUT_KERNELS or info.name == "concepts":
             continue
         importlib.import_module(f"nnkit.{info.name}")
+    _loaded = True
+
+
+_loaded = False
 
 
 def functions(concept: str) -> list[Callable]:

@@ -53,6 +53,6 @@ def test_makefile_targets_behind_the_readme_commands_exist():
     makefile = (ROOT / "Makefile").read_text()
     for target in ("setup", "lab", "test"):
         assert re.search(rf"^{target}:", makefile, re.M), f"Makefile lacks the `{target}` target"
-    assert "nnkit.course.workspace work" in makefile and "jupyter lab work/" in makefile, (
-        "`make lab` must copy the chapters into the student's workspace and open it"
+    assert "nnkit.course.student_copy work" in makefile and "jupyter lab work/" in makefile, (
+        "`make lab` must copy the chapters into the student's own copy (work/) and open it"
     )

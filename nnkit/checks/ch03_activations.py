@@ -280,7 +280,6 @@ def elu_prime_from_output(student, *, hidden: bool = False, rng=None) -> None:
     that produced ``a``, ``|student - reference| <= 1e-12 + 1e-9 |reference|``.
     """
     lad = Ladder("elu_prime_from_output", student, hidden=hidden)
-    names = ("a", "alpha")
     if hidden:
         g = np.random.default_rng() if rng is None else np.random.default_rng(rng)
         trials = 20

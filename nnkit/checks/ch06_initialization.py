@@ -286,7 +286,6 @@ def _init_problem(got, n_in, n_out, want_w_std, want_b_std, label):
 
 def _init_ladder(lad: Ladder, w_std: Callable[[int, int], float], b_std: float, label: str, hints: dict,
                  mistakes: Callable[[int, int], list]) -> None:
-    names = ("n_in", "n_out", "rng")
 
     def call(n_in, n_out, seed):
         g = np.random.default_rng(seed)

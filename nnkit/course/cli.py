@@ -70,19 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds for autograde")
     c.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
 
-    g = sub.add_parser("grade", parents=[common], help="autograde SUBMISSIONS_DIR/<student>/<chapter-id>/<notebook>.ipynb",
-                       description="Autograde submissions with nbgrader in a temporary course folder (the "
-                                   "instructor's tree is never written). Writes grades.csv and feedback HTML "
-                                   "(feedback/<student>/<chapter>/<notebook>.html) into --out.")
+    g = sub.add_parser("grade", parents=[common], help="grade SUBMISSIONS_DIR/<student>/<chapter-id>/<notebook>.ipynb",
+                       description="Grade a class. Default engine 'trusted': each submission runs in its own "
+                                   "bubblewrap sandbox (no network, no other files, memory/CPU/process limits) and "
+                                   "the checks that decide points run outside it on data only, with hidden inputs "
+                                   "from a secret seed; results are saved per submission, so a killed run resumes. "
+                                   "Engine 'nbgrader': nbgrader autograde in a temporary course folder, unsandboxed "
+                                   "(for notebooks whose tests are plain asserts). Writes grades.csv and feedback/ "
+                                   "into --out; the instructor's tree is never written.")
     g.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
     g.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
     g.add_argument("--out", type=Path, default=Path("grading"), metavar="DIR",
                    help="output folder for grades.csv and feedback/ (default: ./grading)")
+    g.add_argument("--engine", choices=("trusted", "nbgrader"), default="trusted",
+                   help="trusted (sandboxed, default) or nbgrader (nbgrader autograde, no sandbox)")
     g.add_argument("--timeout", type=_positive, metavar="S",
-                   help="per-cell timeout in seconds (default: Execute.timeout in nbgrader_config.py)")
-    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
-    g.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
-    g.add_argument("--verbose", action="store_true", help="echo nbgrader's log")
+                   help="per-cell timeout in seconds (default: 30 for trusted, Execute.timeout for nbgrader)")
+    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML (nbgrader engine)")
+    g.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="parallel workers (default: every core for trusted, 1 for nbgrader)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="trusted engine on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    g.add_argument("--memory-mb", type=_jobs, default=3072, metavar="MB",
+                   help="address-space limit of each sandboxed process (default: 3072)")
+    g.add_argument("--unsafe", action="store_true",
+                   help="trusted engine without the sandbox (only where bubblewrap cannot be installed)")
+    g.add_argument("--verbose", action="store_true", help="echo nbgrader's log / each graded submission")
 
     m = sub.add_parser("mutants", parents=[common], help="autograde the wrong answers in tests/mutants/ and report what they kill",
                        description="Autograde every mutant of tests/mutants/<chapter-id>.yml in one nbgrader run "
@@ -113,10 +126,30 @@ def _cmd_verify(course, args) -> int:
 
 
 def _cmd_grade(course, args) -> int:
-    from nnkit.course.grade import run_grade
+    if args.engine == "nbgrader":
+        from nnkit.course.grade import run_grade
 
-    results = run_grade(course, args.submissions, args.out, args.chapter, timeout=args.timeout,
-                        feedback=not args.no_feedback, log=_log, echo=args.verbose, jobs=args.jobs)
+        results = run_grade(course, args.submissions, args.out, args.chapter, timeout=args.timeout,
+                            feedback=not args.no_feedback, log=_log, echo=args.verbose, jobs=args.jobs or 1)
+    else:
+        from nnkit.course.grading_run import grade_class
+        from nnkit.course.sandbox import Limits, SandboxUnavailable, require_bwrap
+        from nnkit.course.trusted import GradingSettings
+
+        if not args.submissions.is_dir():
+            print(f"nnkit grade: error: submissions folder not found: {args.submissions}", file=sys.stderr)
+            return 2
+        if not args.unsafe:
+            try:
+                require_bwrap()
+            except SandboxUnavailable as exc:
+                print(f"nnkit grade: error: {exc}", file=sys.stderr)
+                return 2
+        settings = GradingSettings(cell_timeout=args.timeout or 30.0, limits=Limits(memory_mb=args.memory_mb),
+                                   sandbox=not args.unsafe)
+        results = grade_class(course, args.submissions, args.out, args.chapter, jobs=args.jobs,
+                              scheduler=args.scheduler, settings=settings,
+                              log=_log if args.verbose else (lambda s: None))
     if not results:
         _log("nothing to grade")
         return 1

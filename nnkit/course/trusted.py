@@ -45,7 +45,7 @@ import numpy as np
 
 import nnkit
 from nnkit.course.grade import CellResult, SubmissionResult
-from nnkit.course.manifest import Chapter, Course, load_course
+from nnkit.course.manifest import Course, load_course
 from nnkit.course.remote import KernelDied, StudentKernel
 from nnkit.course.sandbox import Limits
 

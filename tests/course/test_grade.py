@@ -1,4 +1,4 @@
-"""`nnkit grade` on the fixture course: scores, grades.csv, feedback, broken and looping notebooks.
+"""`nnkit grade --engine nbgrader` on the fixture course (its tests are plain nbgrader cells): scores, grades.csv, feedback, broken and looping notebooks.
 
 One grading run (a session of nbgrader autograde) serves every test in this module.
 """
@@ -52,7 +52,7 @@ def graded(built_course, tmp_path_factory):
 
     before = _snapshot(built_course)
     out = tmp_path_factory.mktemp("grading")
-    status = main(["--root", str(built_course), "grade", str(subs), "--chapter", CHAPTER,
+    status = main(["--root", str(built_course), "grade", str(subs), "--chapter", CHAPTER, "--engine", "nbgrader",
                    "--out", str(out), "--timeout", str(TIMEOUT)])
     with (out / "grades.csv").open(newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}

@@ -13,7 +13,6 @@ and widget. Nothing else was edited.
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from pathlib import Path
 
