@@ -23,6 +23,8 @@ from nnkit.checks._ladder import reset_session
 from nnkit.course.manifest import load_course
 from nnkit.widgets import ch03_activations as widget
 
+from notebook_cells import notebook_namespace, solution_sources  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "03-activations" / "activations.py"
 MUTANTS = ROOT / "tests" / "mutants" / "03-activations.yml"
@@ -50,20 +52,10 @@ def cells() -> list[tuple[bool, dict, str]]:
     return out
 
 
-def solution_sources() -> dict[str, str]:
-    return {meta["grade_id"]: src for md, meta, src in cells()
-            if not md and meta.get("solution") and not meta.get("grade")}
-
-
 def namespace(overrides: dict[str, str] | None = None) -> dict:
     """A fresh 'notebook' namespace: the imports exercises may use + every solution cell (+ overrides)."""
-    ns = {"np": np, "sigmoid": sigmoid, "sigmoid_prime": sigmoid_prime, "relu": relu, "relu_prime": relu_prime,
-          "__name__": "__notebook__"}
-    sources = solution_sources()
-    sources.update(overrides or {})
-    for src in sources.values():
-        exec(compile(src, "<cell>", "exec"), ns)
-    return ns
+    return notebook_namespace(SOURCE, overrides, np=np, sigmoid=sigmoid, sigmoid_prime=sigmoid_prime, relu=relu,
+                              relu_prime=relu_prime)
 
 
 def mutants() -> list[dict]:
@@ -88,7 +80,7 @@ def test_the_solution_notebook_defines_every_exercise_in_manifest_order():
     chapter = load_course(ROOT).chapter("03-activations")
     graded = [ex.id for ex in chapter.exercises if not ex.manual]
     assert graded == EXERCISES
-    assert list(solution_sources()) == EXERCISES
+    assert list(solution_sources(SOURCE)) == EXERCISES
 
 
 def test_manifest_points_match_the_notebook_cells():

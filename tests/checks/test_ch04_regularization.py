@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 import yaml
-from ch01_helpers import percent_cells
+from notebook_cells import notebook_namespace, solution_sources
 
 from nnkit import checks
 from nnkit import regularization as reg
@@ -29,22 +29,8 @@ EXERCISES = ["l2_penalty_and_grad", "weight_decay_step", "l1_penalty_and_grad", 
              "shift_images"]
 
 
-def solution_sources() -> dict[str, str]:
-    out = {}
-    for meta, src in percent_cells(SOURCE):
-        nb = meta.get("nbgrader", {})
-        if nb.get("solution") and not nb.get("grade"):
-            out[nb["grade_id"]] = src
-    return out
-
-
 def namespace(overrides: dict[str, str] | None = None) -> dict:
-    ns = {"np": np, "__name__": "__notebook__"}
-    sources = solution_sources()
-    sources.update(overrides or {})
-    for src in sources.values():
-        exec(compile(src, "<cell>", "exec"), ns)
-    return ns
+    return notebook_namespace(SOURCE, overrides, np=np)
 
 
 def mutants() -> list[dict]:
@@ -64,7 +50,7 @@ def run_check(name, fn, hidden=False, rng=None):
 
 
 def test_the_notebook_defines_every_exercise():
-    assert set(solution_sources()) == set(EXERCISES)
+    assert set(solution_sources(SOURCE)) == set(EXERCISES)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -3,8 +3,6 @@ the references are trapped, and the explorer's callbacks work without a browser.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -14,48 +12,19 @@ import yaml
 from nnkit import activations, checks
 from nnkit.checks import CheckFailed
 
+from notebook_cells import notebook_namespace, solution_sources  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "06-initialization" / "initialization.py"
 MUTANTS = ROOT / "tests" / "mutants" / "06-initialization.yml"
 EXERCISES = ["hidden_units_identical", "z_std", "scaled_normal_init", "he_normal_init", "activation_stds",
              "backward_deltas"]
-_MARKER = re.compile(r"^# %%(?P<md> \[markdown\])?(?P<meta>.*)$")
-
-
-def solution_sources() -> dict[str, str]:
-    """grade_id -> source of every nbgrader solution code cell of the chapter's percent file."""
-    out, meta, lines, is_code = {}, None, [], False
-
-    def flush():
-        if meta is not None and is_code:
-            nb = meta.get("nbgrader", {})
-            if nb.get("solution") and not nb.get("grade"):
-                out[nb["grade_id"]] = "\n".join(lines).strip("\n")
-
-    for line in SOURCE.read_text(encoding="utf-8").splitlines():
-        m = _MARKER.match(line)
-        if m:
-            flush()
-            is_code = m.group("md") is None
-            mm = re.search(r"nbgrader=(\{.*?\})", m.group("meta"))
-            meta = {"nbgrader": json.loads(mm.group(1))} if mm else {}
-            lines = []
-        elif meta is not None:
-            lines.append(line)
-    flush()
-    return out
 
 
 def namespace(overrides: dict[str, str] | None = None) -> dict:
     """The notebook's imports + all solution cells, with ``overrides`` (grade_id -> source) applied."""
-    ns = {"np": np, "__name__": "__notebook__"}
-    for name in ("sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime"):
-        ns[name] = getattr(activations, name)
-    sources = solution_sources()
-    sources.update(overrides or {})
-    for src in sources.values():
-        exec(compile(src, "<cell>", "exec"), ns)
-    return ns
+    names = ("sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime")
+    return notebook_namespace(SOURCE, overrides, np=np, **{n: getattr(activations, n) for n in names})
 
 
 def run_check(name, fn, hidden=False, rng=None):
@@ -64,7 +33,7 @@ def run_check(name, fn, hidden=False, rng=None):
 
 
 def test_the_solution_notebook_defines_every_exercise():
-    assert set(solution_sources()) == set(EXERCISES)
+    assert set(solution_sources(SOURCE)) == set(EXERCISES)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from ch01_helpers import ROOT, namespace, solution_sources
+from notebook_cells import ROOT, namespace, solution_sources
 
 from nnkit import checks
 from nnkit.checks import CheckFailed

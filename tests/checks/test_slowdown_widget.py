@@ -7,7 +7,7 @@ import time
 import ipywidgets
 import numpy as np
 import pytest
-from ch01_helpers import namespace
+from notebook_cells import namespace
 
 from nnkit.activations import sigmoid
 from nnkit.costs import CrossEntropyCost, QuadraticCost, binary_cross_entropy

@@ -1,6 +1,8 @@
-"""Helpers for the tests of nnkit.checks: the chapter-01 solutions and mutants, read from the repo.
+"""Helpers for the tests of nnkit.checks: a chapter's solution cells, read from its jupytext source.
 
-(A plain module rather than conftest.py, so test files can import it by a name unique in the repo.)"""
+(A plain module rather than conftest.py, so test files can import it by a name unique in the repo.)
+Every chapter's check tests build their "notebook" namespace here: :func:`notebook_namespace`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +11,11 @@ import re
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from nnkit.activations import sigmoid, sigmoid_prime
 
 ROOT = Path(__file__).resolve().parents[2]
 CH01_SOURCE = ROOT / "solutions" / "01-cost-functions" / "cost_functions.py"
-CH01_MUTANTS = ROOT / "tests" / "mutants" / "01-cost-functions.yml"
 
 _MARKER = re.compile(r"^# %%(?P<md> \[markdown\])?(?P<meta>.*)$")
 
@@ -53,17 +53,17 @@ def solution_sources(path: Path = CH01_SOURCE) -> dict[str, str]:
     return out
 
 
-def namespace(overrides: dict[str, str] | None = None) -> dict:
-    """A fresh 'notebook' namespace: the imports the exercises may use + all solution cells,
-    with ``overrides`` (grade_id -> replacement source) applied, as nbgrader would see them."""
-    ns = {"np": np, "sigmoid": sigmoid, "sigmoid_prime": sigmoid_prime, "__name__": "__notebook__"}
-    sources = solution_sources()
+def notebook_namespace(path: Path, overrides: dict[str, str] | None = None, **preload) -> dict:
+    """A fresh 'notebook' namespace: ``preload`` (the imports the exercises may use) + every
+    solution cell of ``path``, with ``overrides`` (grade_id -> replacement source) applied."""
+    ns = {"__name__": "__notebook__", **preload}
+    sources = solution_sources(path)
     sources.update(overrides or {})
     for src in sources.values():
         exec(compile(src, "<cell>", "exec"), ns)
     return ns
 
 
-def load_mutants() -> list[dict]:
-    return yaml.safe_load(CH01_MUTANTS.read_text(encoding="utf-8"))["mutants"]
-
+def namespace(overrides: dict[str, str] | None = None) -> dict:
+    """Chapter 01's namespace (the imports its exercises may use: numpy, sigmoid, sigmoid_prime)."""
+    return notebook_namespace(CH01_SOURCE, overrides, np=np, sigmoid=sigmoid, sigmoid_prime=sigmoid_prime)
