@@ -10,7 +10,9 @@ by the grader, so what decides a grade (the checks, run in the grader) cannot be
 student code: a cheat can only spoil its own outputs.
 
 Values that cross the boundary: numpy arrays, Python ``float``/``int``/``bool``/``None``/
-``str``, and tuples or lists of those (nested). Anything else a student returns comes back as
+``str``, numpy ``Generator`` objects (as their bit generator's state, synchronised back after
+the call so a check sees the draws the student made), numpy ufuncs (by name), and tuples or
+lists of those (nested). Anything else a student returns comes back as
 an :class:`Opaque` stand-in naming its type. A function argument (a check passing a helper to
 the student, e.g. the output error ``delta`` of chapter 01's ``neuron_step``) is sent as its
 source code and rebuilt in the kernel from the globals of the nnkit module that defines it.
@@ -219,6 +221,8 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         key = f"a{len(arrays)}"
         arrays[key] = value
         return {"kind": "array", "key": key}
+    if isinstance(value, np.random.Generator):
+        return {"kind": "generator", "state": value.bit_generator.state}
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
@@ -227,10 +231,22 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
         return {"kind": "scalar", "value": value}
     if isinstance(value, (tuple, list)):
         return {"kind": type(value).__name__, "items": [_encode(v, arrays) for v in value]}
+    if isinstance(value, np.ufunc) and getattr(np, value.__name__, None) is value:
+        return {"kind": "ufunc", "name": value.__name__}
     if callable(value):
         fn = inspect.unwrap(value)
         return {"kind": "callable", "module": fn.__module__, "name": fn.__name__, "source": _function_source(fn)}
     raise TypeError(f"cannot send a {type(value).__name__} to a student's kernel")
+
+
+def _generator(state: dict) -> np.random.Generator:
+    """A numpy Generator in exactly ``state`` (a bit generator's ``.state`` dict)."""
+    bit_generator = getattr(np.random, str(state.get("bit_generator", "PCG64")), None)
+    if not (isinstance(bit_generator, type) and issubclass(bit_generator, np.random.BitGenerator)):
+        raise ValueError(f"unknown bit generator in {str(state)[:80]}")
+    bg = bit_generator()
+    bg.state = state
+    return np.random.Generator(bg)
 
 
 def _function_source(fn) -> str:
@@ -260,6 +276,8 @@ def _decode(spec: Any, arrays) -> Any:
     if kind in ("tuple", "list"):
         items = [_decode(s, arrays) for s in spec["items"]]
         return tuple(items) if kind == "tuple" else items
+    if kind == "generator":
+        return _generator(spec["state"])
     if kind == "object":
         return Opaque(str(spec.get("type", "object"))[:80], str(spec.get("repr", ""))[:200])
     raise ValueError(f"unreadable value from the student's kernel: {str(spec)[:100]}")
@@ -282,6 +300,12 @@ def __nnkit_call(name, n):
         if k in ("tuple", "list"):
             items = [dec(i) for i in s["items"]]
             return tuple(items) if k == "tuple" else items
+        if k == "ufunc":
+            return getattr(np, s["name"])
+        if k == "generator":
+            bg = getattr(np.random, s["state"]["bit_generator"])()
+            bg.state = s["state"]
+            return np.random.Generator(bg)
         if k == "callable":
             ns = dict(vars(importlib.import_module(s["module"])))
             exec(s["source"], ns)
@@ -296,6 +320,8 @@ def __nnkit_call(name, n):
             key = f"a{len(out)}"
             out[key] = v
             return {"kind": "array", "key": key}
+        if isinstance(v, np.random.Generator):
+            return {"kind": "generator", "state": v.bit_generator.state}
         if isinstance(v, np.generic): v = v.item()
         if isinstance(v, float): return {"kind": "float", "value": repr(v)}
         if v is None or isinstance(v, (bool, int, str)):
@@ -359,6 +385,8 @@ class RemoteFunction:
             if isinstance(original, np.ndarray) and isinstance(new, np.ndarray) and original.flags.writeable:
                 if new.shape == original.shape:
                     original[...] = new
+            elif isinstance(original, np.random.Generator) and isinstance(new, np.random.Generator):
+                original.bit_generator.state = new.bit_generator.state  # the draws the student made
         if "raised" in result:
             name, message = str(result["raised"])[:80], str(result.get("message", ""))
             cls = getattr(builtins, name, None)

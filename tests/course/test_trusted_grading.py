@@ -193,3 +193,31 @@ def test_the_same_grading_runs_on_a_dask_cluster(tmp_path):
     scores = {r.student: r.auto_score for r in results}
     auto_max = sum(e.points for e in course.chapter(CHAPTER).exercises if not e.manual)
     assert scores == {"honest": auto_max, "blank": 0}
+
+
+@pytest.fixture(scope="module")
+def every_chapter_graded(tmp_path_factory):
+    course = load_course(ROOT)
+    subs = tmp_path_factory.mktemp("every") / "submissions"
+    for chapter in course.chapters:
+        for student, attr in (("solution", "source_ipynb"), ("release", "release_ipynb")):
+            d = subs / student / chapter.id
+            d.mkdir(parents=True)
+            for paths in chapter.notebook_paths:
+                shutil.copy(getattr(paths, attr), d / paths.filename)
+    results = grade_class(course, subs, subs.parent / "out", jobs=2,
+                          settings=GradingSettings(cell_timeout=60, call_timeout=30), log=lambda s: None)
+    return course, {(r.student, r.chapter): r for r in results}
+
+
+@pytest.mark.parametrize("chapter_id", [c.id for c in load_course(ROOT).chapters])
+def test_every_solution_scores_full_marks_and_every_release_zero(every_chapter_graded, chapter_id):
+    """The trusted grader's version of `nnkit verify`'s proof, for every chapter of course.yml."""
+    course, results = every_chapter_graded
+    chapter = course.chapter(chapter_id)
+    solution, release = results[("solution", chapter_id)], results[("release", chapter_id)]
+    assert solution.auto_score == solution.auto_max_score == sum(e.points for e in chapter.graded_exercises), (
+        [(c.grade_id, c.score) for c in solution.cells], solution.messages)
+    assert release.auto_score == 0
+    manual = {c.grade_id for c in solution.cells if c.needs_manual_grade}
+    assert manual == {e.id for e in chapter.exercises if e.manual}
