@@ -213,6 +213,9 @@ class ExplorerView:
         ax.axvline(0, color="0.85", lw=0.8)
         ax.legend(loc="upper left", fontsize=8)
         self.note = fig.text(0.5, 0.95, "", ha="center", va="center", fontsize=10)
+        # what update() changes is redrawn on the cached background (FigureImage): all of it
+        self.view.animate(self.l_train, self.l_val, self.h_run, self.m_ref, self.m_student, self.note,
+                          self.ax_acc.title, self.ax_hist.title, self.ax_mech.title)
         self.last = None
 
     def lambdas(self, penalty: str) -> list[float]:

@@ -189,8 +189,12 @@ def test_explorer_widget_builds_and_switches_penalty():
 
     box = regularization_explorer(fake_runs(), student={"L2": "weight_decay_step", "L1": "l1_step"})
     toggle, slider = box.children[0].children
+    shown = bytes(box.view.view.image.value)
     toggle.value = "L1"
     assert [v for _, v in slider.options] == [0.0, 0.5] and slider.value == 0.5
+    assert bytes(box.view.view.image.value) != shown, "switching the penalty must change the picture"
+    shown = bytes(box.view.view.image.value)
     slider.value = 0.0
     assert box.view.last["run"].lmbda == 0.0
     assert box.view.view.image.value[:4] == b"\x89PNG"
+    assert bytes(box.view.view.image.value) != shown, "moving the slider must change the picture"
