@@ -61,7 +61,7 @@ def main() -> None:
         nb_scores = None
         if not args.skip_nbgrader:
             t = time.perf_counter()
-            results = grade_submissions(course, collect_submissions(course, subs), jobs=1)
+            results = grade_submissions(course, collect_submissions(course, subs)[0], jobs=1)
             t_nb = time.perf_counter() - t
             nb_scores = {(r.student, r.chapter): r.auto_score for r in results}
             print(f"nbgrader serial autograde: {t_nb:.1f} s ({n / t_nb:.2f} submissions/s)")

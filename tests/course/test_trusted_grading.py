@@ -118,6 +118,9 @@ def graded_class(tmp_path_factory):
     (subs / "duplicated_cell" / CHAPTER).mkdir(parents=True)
     (subs / "duplicated_cell" / CHAPTER / f"{NOTEBOOK}.ipynb").write_text(json.dumps(dup))
     put("renamed", solution, name="cost_functions_final")
+    v3 = nbformat.convert(nbformat.from_dict(json.loads(json.dumps(solution))), 3)  # an old-format notebook
+    (subs / "nbformat_v3" / CHAPTER).mkdir(parents=True)
+    (subs / "nbformat_v3" / CHAPTER / f"{NOTEBOOK}.ipynb").write_text(json.dumps(v3))
     (subs / "linked" / CHAPTER).mkdir(parents=True)
     os.symlink(ROOT / "solutions" / CHAPTER / f"{NOTEBOOK}.ipynb", subs / "linked" / CHAPTER / f"{NOTEBOOK}.ipynb")
     (subs / "..evil").mkdir()
@@ -133,8 +136,9 @@ def test_honest_students_get_exactly_full_marks_and_blank_notebooks_zero(graded_
     course, _, _, results, _, _ = graded_class
     chapter = course.chapter(CHAPTER)
     auto_max = sum(e.points for e in chapter.exercises if not e.manual)
-    for student in ("honest", "duplicated_cell", "renamed"):
+    for student in ("honest", "duplicated_cell", "renamed", "nbformat_v3"):
         assert results[student].auto_score == auto_max, (student, results[student].messages)
+    assert any("nbformat 3" in m for m in results["nbformat_v3"].messages)
     assert results["blank"].auto_score == 0
     assert any("duplicate" in m for m in results["duplicated_cell"].messages)
     assert any("renamed" in m for m in results["renamed"].messages)
