@@ -343,6 +343,28 @@ def __nnkit_call(name, n):
 '''
 
 
+def _write_new(path: Path, write) -> None:
+    """Create ``path`` afresh and ``write(file)`` into it. The student's process can write its
+    scratch folder, so whatever stands at ``path`` (a planted link to an instructor's file) is
+    removed first and the file is created exclusively, never through a link."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        write(f)
+
+
+def _open_regular(path: Path, limit: int = 1 << 30):
+    """Open a result file for reading only if it is a regular file (not a link) under ``limit`` bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    info = os.fstat(fd)
+    import stat
+
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        raise ValueError("not a regular result file")
+    return os.fdopen(fd, "rb")
+
+
 class RemoteFunction:
     """Call the student's function ``name`` inside their kernel; only data crosses.
 
@@ -367,8 +389,7 @@ class RemoteFunction:
         spec = {"args": [_encode(a, arrays) for a in args],
                 "kwargs": {k: _encode(v, arrays) for k, v in kwargs.items()}}
         inp, out = kernel.scratch / f"call{n}.in.npz", kernel.scratch / f"call{n}.out.npz"
-        np.savez(inp, spec=np.array(json.dumps(spec)), **arrays)
-        os.chmod(inp, 0o644)
+        _write_new(inp, lambda f: np.savez(f, spec=np.array(json.dumps(spec)), **arrays))
         if not kernel._has_call_helper:  # defined once per kernel; student code that redefines
             kernel.run(_CALL, self.timeout)  # it can only spoil its own results (data are checked here)
             kernel._has_call_helper = True
@@ -376,7 +397,7 @@ class RemoteFunction:
         if run.status in ("died", "timeout"):
             raise KernelDied(f"{self.__name__} stopped the kernel ({run.error})")
         try:
-            with np.load(out, allow_pickle=False) as data:
+            with _open_regular(out) as f, np.load(f, allow_pickle=False) as data:
                 result = json.loads(str(data["spec"]))
                 returned = _decode(result["returned"], data) if "returned" in result else None
                 after = [_decode(s, data) for s in result.get("args", [])]

@@ -116,3 +116,22 @@ def test_missing_bwrap_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         require_bwrap()
+
+
+def test_planted_links_in_the_scratch_folder_do_not_make_the_grader_write_or_read_outside(kernel, tmp_path):
+    """The grader (root) writes call inputs into the student's writable scratch folder: a link
+    planted there must not redirect that write to an instructor's file."""
+    target = tmp_path / "instructor.txt"
+    target.write_text("precious")
+    kernel.run("import os\n"
+               "def f(a):\n    return a\n"
+               f"for n in range(1, 40):\n"
+               f"    os.symlink({str(target)!r}, f'call{{n}}.in.npz')\n"
+               f"    os.symlink({str(target)!r}, f'call{{n}}.out.npz')\n", 20)
+    for _ in range(3):
+        try:
+            kernel.function("f")(np.ones(2))
+        except Exception:
+            pass
+    assert target.read_text() == "precious"
+    assert not target.is_symlink()
