@@ -111,14 +111,6 @@ def test_solutions_pass_visible_and_hidden(name):
         assert f"✓ {name} passed the hidden tests." in text
 
 
-@pytest.mark.parametrize("name", EXERCISES)
-def test_stubs_fail_with_not_implemented_yet(name):
-    ns = namespace({name: _replace_body(name, "raise NotImplementedError()")})
-    for hidden in (False, True):
-        ok, text = run(name, ns[name], hidden=hidden, rng=0)
-        assert not ok and "not implemented yet" in text, text
-
-
 def test_checks_are_exported_by_nnkit_checks():
     for name in EXERCISES:
         assert getattr(checks, name) is getattr(C05, name)
@@ -314,8 +306,6 @@ def test_references_work_again_after_a_trapped_call():
 def test_the_trapped_concepts_come_from_course_yml():
     chapters = {c["id"]: c for c in yaml.safe_load((ROOT / "course.yml").read_text())["chapters"]}
     assert sorted(ladder_module.forbidden_for("dropout_forward")) == sorted(chapters["05-dropout"]["forbidden"])
-
-
 
 
 # --------------------------------------------------------------------------- the explorer
