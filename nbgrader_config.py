@@ -1,10 +1,12 @@
-"""nbgrader configuration of the course (read by `nnkit build|check|grade` and by plain `nbgrader`).
+"""nbgrader configuration of the course (read by `nnkit build|verify|grade|export` and plain `nbgrader`).
 
 Layout: the instructor notebooks in solutions/<chapter-id>/ are nbgrader's "source"
 step and the student notebooks in chapters/<chapter-id>/ its "release" step.
-Build releases with `nnkit build` (it adds the banner and nbval tags that plain
-`nbgrader generate_assignment` does not); grade with `nnkit grade`, which runs
-nbgrader in a throwaway course directory and never writes a gradebook here.
+Build releases with `nnkit build` (it adds the nbval tags and metadata that plain
+`nbgrader generate_assignment` does not). This folder is also the default *term*
+(nnkit/course/term.py): `nbgrader collect` puts submissions into submitted/, `nnkit grade`
+writes gradebook.db, autograded/ and feedback/ here (all git-ignored), and Formgrader
+grades the written answers. `nnkit build` and `nnkit verify` use throwaway folders.
 """
 
 import os
@@ -53,3 +55,16 @@ c.OverwriteCells.add_missing_cells = True
 # A submission that dumps megabytes of output should not bloat the feedback.
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100
+
+# Late work: the course's rule (course.yml `course.late_penalty`, per chapter `due`).
+c.AssignLatePenalties.plugin_class = "nnkit.course.term.CourseLatePenalty"
+c.CourseLatePenalty.course_root = _here
+
+# Feedback: the grader notes (model answer and rubric below each written answer, which
+# Formgrader shows) are removed before nbgrader renders a student's feedback.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from nnkit.course.term import HideGraderNotes  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [HideGraderNotes, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -71,7 +71,8 @@ import numpy as np
 from . import _trap
 from ._trap import ReferenceUsedError, caller_globals
 
-__all__ = ["Ladder", "CheckFailed", "CheckReport", "fmt", "hint", "status", "forbidden_for", "reset_session"]
+__all__ = ["Ladder", "CheckFailed", "CheckReport", "fmt", "hint", "status", "forbidden_for", "reset_session",
+           "diagnosis_label"]
 
 PASS = "✓"
 FAIL = "✗"
@@ -89,14 +90,22 @@ CheckFailed = _trap.CheckFailed  # the base class (ReferenceUsedError is one too
 class CheckReport(CheckFailed):
     """A check failed. Its message is the failure report (the ✗ rung, expected, got, hint).
 
+    ``step`` is the rung that failed and ``diagnosis`` the mistake the ladder recognised (the
+    first level of the matched mistake's hint) or ``None``: the grader counts them per class
+    (``nnkit report``: how many students made each mistake).
+
     In IPython/Jupyter it renders as that report only (``_render_traceback_``): no traceback
     into nnkit, so the student reads the diagnosis and never the checker's source.
     """
 
-    def __init__(self, report: str, exercise: str | None = None):
+    def __init__(self, report: str, exercise: str | None = None, step: str | None = None,
+                 diagnosis: str | None = None, hidden: bool = False):
         super().__init__(report)
         self.report = report
         self.exercise = exercise
+        self.step = step            # the rung that failed
+        self.diagnosis = diagnosis  # the recognised mistake (first hint level), or None
+        self.hidden = hidden        # failed in the hidden tests
 
     def _render_traceback_(self) -> list[str]:
         return self.report.splitlines()
@@ -147,6 +156,12 @@ def _levels(h: Hint) -> tuple[str, ...]:
     if isinstance(h, str):
         return (h,)
     return tuple(str(x) for x in h if x)
+
+
+def diagnosis_label(h: Hint) -> str | None:
+    """The label of a recognised mistake: the first (least revealing) level of its hint."""
+    levels = _levels(h)
+    return levels[0] if levels else None
 
 
 def _pick_level(levels: tuple[str, ...], failures: int, asked: bool) -> tuple[str, bool]:
@@ -395,14 +410,16 @@ class Ladder:
 
     def fail(self, step: str, *, expected: Any = _NOTHING, got: Any = _NOTHING, hint: Hint = None,
              inputs: Mapping[str, Any] | None = None, difference: str | None = None,
-             cause: BaseException | None = None, tolerance: str | None = None, warned: str | None = None):
+             cause: BaseException | None = None, tolerance: str | None = None, warned: str | None = None,
+             diagnosis: str | None = None):
         """Raise :class:`CheckFailed` whose report is this failed rung (never returns).
 
         ``expected``/``got`` may be values (formatted with :func:`fmt`) or ready-made strings.
         ``hint`` is a string or a tuple of escalating levels (see the module docstring).
         ``difference`` is a line naming the first entry that differs. ``tolerance`` is shown
         only where a small difference matters (``close`` puts it into the difference line).
-        The report is not printed: the exception shows it (once).
+        ``diagnosis`` names a recognised mistake (default: none; :meth:`close` sets it for the
+        ``mistakes`` it matches). The report is not printed: the exception shows it (once).
         """
         rec = _record(self.name)
         rec.failures += 1
@@ -432,7 +449,8 @@ class Ladder:
             report += _wrap("    hint:     ", shown)
         if held_back:
             report += _wrap("    ", f"more help: checks.hint(\"{self.name}\")")
-        raise CheckReport("\n".join(report), exercise=self.name) from cause
+        raise CheckReport("\n".join(report), exercise=self.name, step=step, diagnosis=diagnosis,
+                          hidden=self.hidden) from cause
 
     def check(self, condition: bool, step: str, **details) -> None:
         """A generic rung: ``ok(step)`` if ``condition`` else ``fail(step, **details)``."""
@@ -479,6 +497,7 @@ class Ladder:
         if error is not None:  # the student's bug: report it as a failed rung
             where = _student_frames(error)
             self.fail("runs without an error", inputs=shown, got=f"{type(error).__name__}: {error}",
+                      diagnosis=f"raises {type(error).__name__}",
                       hint=("the error was raised in your code, here:\n" + where) if where
                       else "the error was raised while your function ran")
         if trap.triggered:
@@ -569,17 +588,20 @@ class Ladder:
             w = np.asarray(wrong, dtype=float)
             if w.shape == g.shape and _matches(g, w, rtol, atol):
                 self.fail(step, inputs=inputs, expected=expected, got=got, hint=why,
-                          difference=_first_difference(g, e, rtol, atol) if e.size > 1 else None)
+                          difference=_first_difference(g, e, rtol, atol) if e.size > 1 else None,
+                          diagnosis=diagnosis_label(why))
         if (~np.isfinite(g) & np.isfinite(e)).any():
             warned = "; ".join(sorted(set(self.last_warnings)))
             default = ("got nan/inf where the answer is a finite number: look for exp() of a large number, "
                        "0 * log(0), or a division by something that is 0 here")
             self.fail(step, inputs=inputs, expected=expected, got=got, hint=nonfinite_hint or default,
                       difference=(_first_difference(g, e, rtol, atol) if e.size > 1 else None),
-                      tolerance=None, warned=warned or None)
-        self.fail(step, inputs=inputs, expected=expected, got=got,
-                  hint=near_hint if (near_hint and _tiny(g, e)) else hint,
-                  difference=_first_difference(g, e, rtol, atol) if e.size > 1 or _tiny(g, e) else None)
+                      tolerance=None, warned=warned or None,
+                      diagnosis=diagnosis_label(nonfinite_hint) or "nan/inf where the answer is finite")
+        near = bool(near_hint and _tiny(g, e))
+        self.fail(step, inputs=inputs, expected=expected, got=got, hint=near_hint if near else hint,
+                  difference=_first_difference(g, e, rtol, atol) if e.size > 1 or _tiny(g, e) else None,
+                  diagnosis=diagnosis_label(near_hint) if near else None)
 
     def gradient(self, f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndarray, step: str, *,
                  hint: str | None = None, tol: float = 1e-6, h: float = 1e-5,

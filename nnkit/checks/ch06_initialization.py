@@ -33,7 +33,7 @@ from nnkit import init as _init
 from nnkit import propagation as _prop
 from nnkit.activations import relu, relu_prime, sigmoid, sigmoid_prime, tanh, tanh_prime
 
-from ._ladder import Ladder, fmt
+from ._ladder import Ladder, diagnosis_label, fmt
 
 __all__ = [
     "hidden_units_identical",
@@ -119,7 +119,8 @@ def hidden_units_identical(student: Callable, *, hidden: bool = False, rng=None)
         lad.ok("returns True or False")
         expected = ref(W_in, b_in, W_out, atol)
         if bool(out) != expected:
-            lad.fail(step, inputs=shown, expected=expected, got=bool(out), hint=mistake or hint)
+            lad.fail(step, inputs=shown, expected=expected, got=bool(out), hint=mistake or hint,
+                     diagnosis=diagnosis_label(mistake))
         lad.ok(step)
 
     W_in = np.array([[0.5, 0.5, 0.5], [-1.0, -1.0, -1.0]])

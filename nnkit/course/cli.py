@@ -1,4 +1,7 @@
-"""The ``nnkit`` command: ``nnkit build``, ``nnkit verify``, ``nnkit grade``, ``nnkit mutants``.
+"""The ``nnkit`` command: ``build``, ``verify``, ``grade``, ``export``, ``report``, ``mutants``.
+
+``grade``, ``export`` and ``report`` work on a *term* (:mod:`nnkit.course.term`): an nbgrader
+course folder with the gradebook, by default the course root, or ``--term DIR``.
 
 Every command finds the course by walking up from the current folder to ``course.yml``
 (or takes ``--root``), prints what it does, and exits non-zero on failure:
@@ -70,23 +73,31 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--timeout", type=_positive, metavar="S", help="per-cell timeout in seconds for autograde")
     c.add_argument("--jobs", type=_jobs, default=1, metavar="N", help="parallel nbgrader runs, each grading a share of the submissions (default: 1)")
 
-    g = sub.add_parser("grade", parents=[common], help="grade SUBMISSIONS_DIR/<student>/<chapter-id>/<notebook>.ipynb",
+    term = argparse.ArgumentParser(add_help=False)
+    term.add_argument("--term", type=Path, default=None, metavar="DIR",
+                      help="the term folder (nbgrader course folder with gradebook.db; default: the course root)")
+
+    g = sub.add_parser("grade", parents=[common, term], help="grade the submissions of a term into its nbgrader gradebook",
                        description="Grade a class. Default engine 'trusted': each submission runs in its own "
                                    "bubblewrap sandbox (no network, no other files, memory/CPU/process limits) and "
                                    "the checks that decide points run outside it on data only, with hidden inputs "
-                                   "from a secret seed; results are saved per submission, so a killed run resumes. "
+                                   "from a secret seed. Results go into the term's nbgrader gradebook (autograded "
+                                   "notebooks for Formgrader, scores, submission times, late penalties; manual "
+                                   "grades are kept on a regrade) and nbgrader feedback; they are also saved per "
+                                   "submission in TERM/grading/results/, so a killed run resumes. "
                                    "Engine 'nbgrader': nbgrader autograde in a temporary course folder, unsandboxed "
-                                   "(for notebooks whose tests are plain asserts). Writes grades.csv and feedback/ "
-                                   "into --out; the instructor's tree is never written.")
-    g.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+                                   "(for notebooks whose tests are plain asserts), writing grades.csv and feedback/ "
+                                   "into --out.")
+    g.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR", nargs="?", default=None,
+                   help="<student>/<chapter-id>/<notebook>.ipynb (default: TERM/submitted, where nbgrader collect puts them)")
     g.add_argument("--chapter", action="append", metavar="ID", help="only this chapter (repeatable)")
-    g.add_argument("--out", type=Path, default=Path("grading"), metavar="DIR",
-                   help="output folder for grades.csv and feedback/ (default: ./grading)")
+    g.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="engine nbgrader: output folder for grades.csv and feedback/ (default: ./grading)")
     g.add_argument("--engine", choices=("trusted", "nbgrader"), default="trusted",
                    help="trusted (sandboxed, default) or nbgrader (nbgrader autograde, no sandbox)")
     g.add_argument("--timeout", type=_positive, metavar="S",
                    help="per-cell timeout in seconds (default: 30 for trusted, Execute.timeout for nbgrader)")
-    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML (nbgrader engine)")
+    g.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     g.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="parallel workers (default: every core for trusted, 1 for nbgrader)")
     g.add_argument("--scheduler", metavar="ADDRESS",
@@ -96,6 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--unsafe", action="store_true",
                    help="trusted engine without the sandbox (only where bubblewrap cannot be installed)")
     g.add_argument("--verbose", action="store_true", help="echo nbgrader's log / each graded submission")
+
+    e = sub.add_parser("export", parents=[common, term], help="final grades of the term to one CSV (late penalties applied)",
+                       description="Recompute every late penalty from the current score (manual grades included) "
+                                   "with the course's rule, then write nbgrader's CSV export: one row per student "
+                                   "and chapter (timestamp, raw_score, late_submission_penalty, score, max_score).")
+    e.add_argument("--to", type=Path, default=None, metavar="FILE", help="output file (default: TERM/grades.csv)")
+
+    r = sub.add_parser("report", parents=[common, term], help="the class report: scores, pass rates, misconceptions (HTML)",
+                       description="One HTML page with plots: the score distribution of every chapter, the pass "
+                                   "rate of every exercise and how many students made each mistake the checks "
+                                   "recognise (from the term's gradebook and TERM/grading/results/).")
+    r.add_argument("--to", type=Path, default=None, metavar="FILE",
+                   help="output file (default: TERM/reports/class-report.html)")
 
     m = sub.add_parser("mutants", parents=[common], help="autograde the wrong answers in tests/mutants/ and report what they kill",
                        description="Autograde every mutant of tests/mutants/<chapter-id>.yml in one nbgrader run "
@@ -129,15 +153,29 @@ def _cmd_grade(course, args) -> int:
     if args.engine == "nbgrader":
         from nnkit.course.grade import run_grade
 
-        results = run_grade(course, args.submissions, args.out, args.chapter, timeout=args.timeout,
+        if args.submissions is None:
+            print("nnkit grade: error: --engine nbgrader needs SUBMISSIONS_DIR", file=sys.stderr)
+            return 2
+        out = args.out or Path("grading")
+        results = run_grade(course, args.submissions, out, args.chapter, timeout=args.timeout,
                             feedback=not args.no_feedback, log=_log, echo=args.verbose, jobs=args.jobs or 1)
+        where = f"{out / 'grades.csv'}" + ("" if args.no_feedback else f" and {out / 'feedback'}/")
     else:
         from nnkit.course.grading_run import grade_class
         from nnkit.course.sandbox import Limits, SandboxUnavailable, require_bwrap
+        from nnkit.course.term import Term
         from nnkit.course.trusted import GradingSettings
 
-        if not args.submissions.is_dir():
-            print(f"nnkit grade: error: submissions folder not found: {args.submissions}", file=sys.stderr)
+        if args.out is not None:
+            print("nnkit grade: error: --out is for --engine nbgrader; the trusted engine writes into the term "
+                  "(--term DIR)", file=sys.stderr)
+            return 2
+        term = Term.open(course, args.term)
+        submissions = args.submissions or term.submitted
+        if not submissions.is_dir():
+            print(f"nnkit grade: error: submissions folder not found: {submissions}"
+                  + ("" if args.submissions else " (run `nbgrader collect <chapter>` first, or name the folder)"),
+                  file=sys.stderr)
             return 2
         if not args.unsafe:
             try:
@@ -147,16 +185,37 @@ def _cmd_grade(course, args) -> int:
                 return 2
         settings = GradingSettings(cell_timeout=args.timeout or 30.0, limits=Limits(memory_mb=args.memory_mb),
                                    sandbox=not args.unsafe)
-        results = grade_class(course, args.submissions, args.out, args.chapter, jobs=args.jobs,
-                              scheduler=args.scheduler, settings=settings,
-                              log=_log if args.verbose else (lambda s: None))
+        results = grade_class(course, submissions, None, args.chapter, jobs=args.jobs,
+                              scheduler=args.scheduler, settings=settings, term=term,
+                              feedback=not args.no_feedback, log=_log if args.verbose else (lambda s: None))
+        where = (f"the gradebook {term.root / 'gradebook.db'}, {term.autograded}/"
+                 + ("" if args.no_feedback else f", {term.feedback_dir}/") + f" and {term.results_dir.parent / 'grades.csv'}")
     if not results:
         _log("nothing to grade")
         return 1
     for r in results:
         note = f" ({'; '.join(r.messages)})" if r.messages else ""
         _log(f"{r.student:>20} {r.chapter:<22} {r.status:<8} {r.score:g}/{r.max_score:g}{note}")
-    _log(f"wrote {args.out / 'grades.csv'}" + ("" if args.no_feedback else f" and {args.out / 'feedback'}/"))
+    _log(f"wrote {where}")
+    return 0
+
+
+def _cmd_export(course, args) -> int:
+    from nnkit.course.term import Term, export
+
+    term = Term.open(course, args.term)
+    if not (term.root / "gradebook.db").exists():
+        print(f"nnkit export: error: no gradebook in {term.root}: grade first (nnkit grade)", file=sys.stderr)
+        return 2
+    _log(f"wrote {export(term, args.to)}")
+    return 0
+
+
+def _cmd_report(course, args) -> int:
+    from nnkit.course.report import build_report
+
+    path = build_report(course, args.term or course.root, args.to)
+    _log(f"wrote {path}")
     return 0
 
 
@@ -173,7 +232,8 @@ def _cmd_mutants(course, args) -> int:
     return 0 if not problems else 1
 
 
-COMMANDS = {"build": _cmd_build, "verify": _cmd_verify, "grade": _cmd_grade, "mutants": _cmd_mutants}
+COMMANDS = {"build": _cmd_build, "verify": _cmd_verify, "grade": _cmd_grade, "export": _cmd_export,
+            "report": _cmd_report, "mutants": _cmd_mutants}
 
 
 def main(argv: list[str] | None = None) -> int:

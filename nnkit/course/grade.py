@@ -101,6 +101,8 @@ class SubmissionResult:
     messages: list[str] = field(default_factory=list)
     autograded_dir: Path | None = None
     feedback_files: list[Path] = field(default_factory=list)
+    #: trusted engine: ``exercise id -> {"step", "diagnosis", "hidden"}`` of each failed check
+    diagnoses: dict[str, dict] = field(default_factory=dict)
 
     @property
     def score(self) -> float:

@@ -28,6 +28,7 @@ import nnkit
 from nnkit.course.grade import SubmissionResult, write_grades_csv
 from nnkit.course.manifest import Course, load_course
 from nnkit.course.sandbox import Limits
+from nnkit.course.term import Term, read_timestamp
 from nnkit.course.trusted import (GradingSettings, Task, collect, feedback_html, grade_submission,
                                   result_from_json, result_to_json)
 
@@ -70,18 +71,26 @@ def _grade_task(task_data: dict, settings_data: dict) -> dict:
     return result_to_json(result, transcripts)
 
 
-def grade_class(course: Course, submissions_dir: Path, out_dir: Path, chapter_ids: list[str] | None = None,
+def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = None, chapter_ids: list[str] | None = None,
                 jobs: int | None = None, scheduler: str | None = None, settings: GradingSettings | None = None,
-                log: Callable[[str], None] = print) -> list[SubmissionResult]:
+                log: Callable[[str], None] = print, term: Term | None = None,
+                feedback: bool = True) -> list[SubmissionResult]:
     """Grade every submission under ``submissions_dir``; write results, grades.csv and feedback.
+
+    With a ``term`` (:class:`~nnkit.course.term.Term`, what ``nnkit grade`` uses) every graded
+    submission also goes into the term's nbgrader gradebook (autograded notebooks, scores,
+    submission time and late penalty; manual grades are kept) and the feedback is nbgrader's
+    ``generate_feedback`` in ``TERM/feedback/``. Without one (tests, benchmarks) a small HTML
+    page per submission is written to ``out_dir/feedback/``.
 
     Parameters
     ----------
     course : Course
     submissions_dir : Path
         ``<student>/<chapter-id>/<notebook>.ipynb``.
-    out_dir : Path
-        Results (``results/``, kept for resuming), ``grades.csv`` and ``feedback/``.
+    out_dir : Path, optional
+        Results (``results/``, kept for resuming), ``grades.csv`` (one column per exercise)
+        and, without a term, ``feedback/``. Default: ``TERM/grading``.
     chapter_ids : list of str, optional
         Only these chapters.
     jobs : int, optional
@@ -94,6 +103,10 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path, chapter_id
     settings = settings or GradingSettings()
     if not settings.secret:
         settings = replace(settings, secret=secrets.randbits(63))
+    if out_dir is None:
+        if term is None:
+            raise ValueError("grade_class needs out_dir or a term")
+        out_dir = term.results_dir.parent
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -147,12 +160,44 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path, chapter_id
     log(f"graded {len(pending)} submission(s) in {time.perf_counter() - start:.1f} s")
 
     results = []
+    fresh = {(t.student, t.chapter) for t, _ in pending}
+    if term is not None:
+        _record_in_term(term, course, tasks, done, fresh, Path(submissions_dir), log, feedback)
     for task in tasks:
         res, transcripts = result_from_json(done[(task.student, task.chapter)])
-        page = out_dir / "feedback" / task.student / f"{task.chapter}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(feedback_html(res, transcripts), encoding="utf-8")
-        res.feedback_files = [page]
+        if term is not None:
+            res.feedback_files = sorted((term.feedback_dir / task.student / task.chapter).glob("*.html"))
+        else:
+            page = out_dir / "feedback" / task.student / f"{task.chapter}.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(feedback_html(res, transcripts), encoding="utf-8")
+            res.feedback_files = [page]
         results.append(res)
     write_grades_csv(course, results, out_dir / "grades.csv")
     return results
+
+
+def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, fresh: set,
+                    submissions_dir: Path, log: Callable[[str], None], feedback: bool = True) -> None:
+    """Put graded submissions into the term's gradebook: those graded now, and any it lacks."""
+    chapters = sorted({t.chapter for t in tasks})
+    for cid in chapters:
+        term.sync_chapter(course.chapter(cid))
+    from nbgrader.utils import parse_utc
+
+    with term.gradebook() as gb:
+        known = {(s.student_id, a.name): s.timestamp for a in gb.assignments for s in a.submissions}
+    recorded = set()
+    for task in tasks:
+        key = (task.student, task.chapter)
+        stamp = read_timestamp(submissions_dir / task.student / task.chapter)
+        if key in known and key not in fresh and known[key] == (parse_utc(stamp) if stamp else None):
+            continue
+        res, transcripts = result_from_json(done[key])
+        for note in term.record(res, transcripts, task.notebooks, stamp):
+            log(f"{task.student}/{task.chapter}: {note}")
+        recorded.add(task.chapter)
+    log(f"gradebook {term.root / 'gradebook.db'}: updated {', '.join(sorted(recorded)) or 'nothing'}")
+    if feedback and recorded:
+        for problem in term.generate_feedback(sorted(recorded)):
+            log(problem)

@@ -29,6 +29,11 @@ The manifest format::
         exercises:                          # in notebook order
           - {id: tanh_from_sigmoid, points: 2}
           - {id: why_first_layer_slowest, points: 2, manual: true}   # a written answer
+        due: 2027-02-01T23:59:00+01:00      # optional deadline (see below)
+
+Optional, for a term (``nnkit grade`` / ``nnkit export``): ``due`` per chapter (a YAML
+timestamp, ISO 8601, or nbgrader's ``"2027-02-01 23:59:00 Europe/Berlin"``; no zone means UTC)
+and the late rule ``course.late_penalty: {per_day: 0.1, max: 0.5}`` (:class:`LatePenalty`).
 
 An exercise id is the student's function name, the grade_id of its solution cell and the
 name of its check ``nnkit.checks.<id>``; its graded test cell is ``test_<id>``. Ids are unique
@@ -55,9 +60,11 @@ from __future__ import annotations
 
 import contextlib
 import keyword
+import math
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -74,7 +81,10 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 _TOP_KEYS = {"course", "chapters"}
 _COURSE_KEYS = {"id", "title"}
+_COURSE_OPTIONAL = {"late_penalty"}
 _CHAPTER_KEYS = {"id", "title", "notebooks", "objectives", "minutes", "forbidden", "exercises"}
+_CHAPTER_OPTIONAL = {"due"}
+_LATE_KEYS = {"per_day", "max"}
 _EXERCISE_KEYS = {"id", "points", "manual"}
 _EXERCISE_REQUIRED = {"id", "points"}
 _RENAMED = {"points": "the chapter total is the sum of its exercises' points: remove 'points'",
@@ -161,6 +171,7 @@ class Chapter:
     forbidden: tuple[str, ...]
     exercises: tuple[Exercise, ...]
     root: Path
+    due: datetime | None = None  # in UTC, naive (nbgrader's convention); None: no deadline
 
     @property
     def points(self) -> float:
@@ -237,6 +248,29 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class LatePenalty:
+    """The course's rule for late work (``course.late_penalty`` in ``course.yml``).
+
+    A chapter submitted after its ``due`` time loses ``per_day`` of its score for every
+    started day (24 h) late, at most ``max`` of it::
+
+        penalty = score * min(max, per_day * ceil(seconds_late / 86400))
+
+    The default (both 0) is no penalty: late work is only marked late.
+    """
+
+    per_day: float = 0.0
+    max: float = 0.0
+
+    def penalty(self, score: float, seconds_late: float) -> float:
+        """Points taken off ``score`` (>= 0, <= score) for a submission ``seconds_late`` late."""
+        if seconds_late <= 0 or score <= 0:
+            return 0.0
+        days = math.ceil(seconds_late / 86400.0)
+        return float(score) * min(self.max, self.per_day * days)
+
+
+@dataclass(frozen=True)
 class Course:
     """The whole course as described by ``course.yml``."""
 
@@ -244,6 +278,7 @@ class Course:
     title: str
     chapters: tuple[Chapter, ...]
     root: Path
+    late_penalty: LatePenalty = field(default_factory=lambda: LatePenalty())
 
     @property
     def manifest_path(self) -> Path:
@@ -348,9 +383,10 @@ def parse_course(data: Any, root: Path, where: str = MANIFEST_NAME) -> Course:
     _expect_keys(data, _TOP_KEYS, _TOP_KEYS, where)
     course = data["course"]
     _expect_mapping(course, f"{where}: course")
-    _expect_keys(course, _COURSE_KEYS, _COURSE_KEYS, f"{where}: course")
+    _expect_keys(course, _COURSE_KEYS, _COURSE_KEYS | _COURSE_OPTIONAL, f"{where}: course")
     course_id = _string(course["id"], f"{where}: course.id", _COURSE_ID, "letters, digits, '.', '_' or '-'")
     title = _string(course["title"], f"{where}: course.title")
+    late = _parse_late_penalty(course.get("late_penalty", {}), f"{where}: course.late_penalty")
 
     chapters_data = data["chapters"]
     if not isinstance(chapters_data, list) or not chapters_data:
@@ -373,12 +409,54 @@ def parse_course(data: Any, root: Path, where: str = MANIFEST_NAME) -> Course:
                 raise ManifestError(f"{where}: exercise id {e.id!r} is used by chapters {owners[e.id]} and {c.id}; "
                                     f"exercise ids are unique across the course (they name nnkit.checks.<id>)")
             owners[e.id] = c.id
-    return Course(id=course_id, title=title, chapters=tuple(chapters), root=Path(root))
+    return Course(id=course_id, title=title, chapters=tuple(chapters), root=Path(root), late_penalty=late)
+
+
+def _parse_late_penalty(value: Any, where: str) -> LatePenalty:
+    _expect_mapping(value, where)
+    _expect_keys(value, set(), _LATE_KEYS, where)
+    fractions = {}
+    for key in _LATE_KEYS:
+        x = value.get(key, 0.0)
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x <= 1:
+            raise ManifestError(f"{where}.{key}: expected a fraction of the score between 0 and 1, got {x!r}")
+        fractions[key] = float(x)
+    return LatePenalty(**fractions)
+
+
+def _parse_due(value: Any, where: str) -> datetime:
+    """A deadline as naive UTC: a YAML timestamp, ISO 8601 text, or nbgrader's "YYYY-MM-DD HH:MM:SS TZ"."""
+    hint = ("a date and time with its zone, e.g. 2027-02-01T23:59:00+01:00 or "
+            "'2027-02-01 23:59:00 Europe/Berlin' (no zone means UTC)")
+    if isinstance(value, datetime):
+        ts = value
+    elif isinstance(value, str) and value.strip():
+        from dateutil import parser as dateparser
+        from dateutil import tz as datetz
+
+        text, zone = value.strip(), None
+        parts = text.split(" ")
+        if len(parts) == 3:  # nbgrader's format: date, time, zone name or offset
+            text, zone = " ".join(parts[:2]), parts[2]
+        try:
+            ts = dateparser.parse(text)
+        except (ValueError, OverflowError):
+            raise ManifestError(f"{where}: cannot read {value!r} as a date; expected {hint}") from None
+        if zone is not None:
+            tzinfo = datetz.gettz(zone)
+            if tzinfo is None:
+                raise ManifestError(f"{where}: unknown time zone {zone!r} in {value!r}; expected {hint}")
+            ts = ts.replace(tzinfo=tzinfo)
+    else:
+        raise ManifestError(f"{where}: expected {hint}, got {value!r}")
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+    return ts
 
 
 def _parse_chapter(entry: Any, root: Path, where: str) -> Chapter:
     _expect_mapping(entry, where)
-    _expect_keys(entry, _CHAPTER_KEYS, _CHAPTER_KEYS, where)
+    _expect_keys(entry, _CHAPTER_KEYS, _CHAPTER_KEYS | _CHAPTER_OPTIONAL, where)
     cid = _string(entry["id"], f"{where}.id", _CHAPTER_ID, "two digits, a dash and a lowercase slug, e.g. '01-cost-functions'")
     where = f"{where} ({cid})"
     title = _string(entry["title"], f"{where}.title")
@@ -399,8 +477,9 @@ def _parse_chapter(entry: Any, root: Path, where: str) -> Chapter:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ManifestError(f"{where}.exercises: duplicate exercise ids {dupes}")
+    due = _parse_due(entry["due"], f"{where}.due") if entry.get("due") is not None else None
     chapter = Chapter(id=cid, title=title, notebooks=notebooks, objectives=objectives, minutes=minutes,
-                      forbidden=forbidden, exercises=tuple(exercises), root=root)
+                      forbidden=forbidden, exercises=tuple(exercises), root=root, due=due)
     for e in exercises:
         object.__setattr__(e, "chapter", chapter)
     return chapter

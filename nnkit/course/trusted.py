@@ -197,7 +197,7 @@ def collect(submissions_dir: Path, course: Course, chapter_ids: list[str] | None
     return tasks, problems
 
 
-def _read_notebook(path: Path, messages: list[str]) -> nbformat.NotebookNode:
+def read_submitted_notebook(path: Path, messages: list[str]) -> nbformat.NotebookNode:
     text = Path(path).read_bytes()[: 50 * 1024 * 1024].decode("utf-8", errors="replace")
     raw = json.loads(text)
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
@@ -325,7 +325,7 @@ def grade_submission(task: Task, settings: GradingSettings, course: Course | Non
             nb = None
             if path is not None:
                 try:
-                    nb = _read_notebook(Path(path), result.messages)
+                    nb = read_submitted_notebook(Path(path), result.messages)
                 except Exception as exc:
                     result.messages.append(f"{name}.ipynb could not be read ({type(exc).__name__}: "
                                            f"{str(exc)[:200]}); it scores 0")
@@ -346,9 +346,12 @@ def grade_submission(task: Task, settings: GradingSettings, course: Course | Non
                     result.cells.append(CellResult(name, ex.id, "manual", 0.0, float(ex.points), True))
                     continue
                 score, transcript = 0.0, "not graded: the notebook is missing or unreadable"
+                failure = {"step": "notebook submitted", "diagnosis": None, "hidden": False}
                 if nb is not None and runner is not None:
-                    score, transcript = _grade_exercise(runner, ex, settings, task, k)
+                    score, transcript, failure = _grade_exercise(runner, ex, settings, task, k)
                 transcripts[ex.id] = transcript
+                if failure is not None:
+                    result.diagnoses[ex.id] = failure
                 result.cells.append(CellResult(name, f"test_{ex.id}", "test", score, float(ex.points), False,
                                                None if score else "CheckFailed"))
             if runner is not None:
@@ -359,8 +362,15 @@ def grade_submission(task: Task, settings: GradingSettings, course: Course | Non
     return result, transcripts
 
 
-def _grade_exercise(runner: _Runner, ex, settings: GradingSettings, task: Task, k: int) -> tuple[float, str]:
+def _grade_exercise(runner: _Runner, ex, settings: GradingSettings, task: Task, k: int) -> tuple[float, str, dict | None]:
+    """Run one exercise's check (visible, then hidden) on the student's function.
+
+    Returns the points, the check's transcript and, if it failed, its diagnosis
+    ``{"step", "diagnosis", "hidden"}`` (the rung that failed, the mistake the ladder
+    recognised or None; see :class:`nnkit.checks._ladder.CheckReport`).
+    """
     check = _check(ex.id)
+    failure: dict | None = None
     seed = np.random.SeedSequence([settings.secret, int(hashlib.sha256(
         f"{task.student}/{task.chapter}/{ex.id}".encode()).hexdigest()[:15], 16), k])
     buf = io.StringIO()
@@ -374,21 +384,25 @@ def _grade_exercise(runner: _Runner, ex, settings: GradingSettings, task: Task, 
             check(student, hidden=True, rng=np.random.default_rng(seed))
         passed = True
     except AssertionError as exc:
+        failure = {"step": getattr(exc, "step", None), "diagnosis": getattr(exc, "diagnosis", None),
+                   "hidden": bool(getattr(exc, "hidden", False))}
         text = buf.getvalue()
         if str(exc) and str(exc) not in text:
             text += str(exc)
         buf = io.StringIO(text)
         buf.seek(0, io.SEEK_END)
     except KernelDied as exc:
+        failure = {"step": "runs without crashing the kernel", "diagnosis": "crashed or hung the kernel", "hidden": False}
         buf.write(f"\n{exc}\n")
     except Exception as exc:  # a check that cannot run on this answer: the answer scores 0
+        failure = {"step": "returns something the check can read", "diagnosis": None, "hidden": False}
         buf.write(f"\nthe check could not run on this answer: {type(exc).__name__}: {str(exc)[:300]}\n")
     if not runner.kernel.alive():
         try:
             runner.restart()
         except KernelDied:
             pass
-    return (float(ex.points) if passed else 0.0), buf.getvalue()
+    return (float(ex.points) if passed else 0.0), buf.getvalue(), (None if passed else failure)
 
 
 def feedback_html(result: SubmissionResult, transcripts: dict[str, str]) -> str:
@@ -416,5 +430,5 @@ def result_to_json(result: SubmissionResult, transcripts: dict[str, str]) -> dic
 def result_from_json(data: dict) -> tuple[SubmissionResult, dict]:
     cells = [CellResult(**c) for c in data["cells"]]
     res = SubmissionResult(data["student"], data["chapter"], data["status"], data["max_score"], cells,
-                           list(data["messages"]))
+                           list(data["messages"]), diagnoses=dict(data.get("diagnoses", {})))
     return res, dict(data.get("transcripts", {}))
