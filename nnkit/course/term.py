@@ -339,13 +339,51 @@ class Term:
             solution = nbformat.read(paths.source_ipynb, as_version=4)
             nb = autograded_notebook(submitted, release, solution, result, transcripts, chapter, notes)
             dest = self.autograded / result.student / chapter.id / paths.filename
+            before = self._graded_state(dest, paths.name, chapter.id, result.student)
             dest.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, dest)
             resources = {"nbgrader": {"notebook": paths.name, "assignment": chapter.id,
                                       "student": result.student, "db_url": self.db_url}}
             SaveAutoGrades(config=cfg, log=log).preprocess(nb, resources)
             AssignLatePenalties(config=cfg, log=log).preprocess(nb, resources)
+            self._keep_reviewed(nb, before, paths.name, chapter.id, result.student)
         return notes
+
+    def _graded_state(self, autograded: Path, notebook: str, chapter_id: str, student: str) -> dict:
+        """Before a regrade: ``grade_id -> (answer source, auto_score)`` of the cells graded by hand."""
+        from nbgrader.api import MissingEntry
+
+        if not autograded.is_file():
+            return {}
+        sources = {grade_id(c): c.source for c in nbformat.read(autograded, as_version=4).cells if grade_id(c)}
+        state = {}
+        with self.gradebook() as gb:
+            try:
+                sub = gb.find_submission_notebook(notebook, chapter_id, student)
+            except MissingEntry:
+                return {}
+            for g in sub.grades:
+                if g.manual_score is not None:
+                    state[g.name] = (sources.get(g.name), g.auto_score)
+        return state
+
+    def _keep_reviewed(self, nb: NotebookNode, before: dict, notebook: str, chapter_id: str, student: str) -> None:
+        """A regrade flags every hand-graded cell for review (nbgrader's rule); unflag the unchanged ones.
+
+        The manual score and comment are never touched. A cell stays flagged when its answer
+        changed (a resubmission) or, for an overridden test, when its autograded score changed.
+        """
+        if not before:
+            return
+        sources = {grade_id(c): c.source for c in nb.cells if grade_id(c)}
+        with self.gradebook() as gb:
+            sub = gb.find_submission_notebook(notebook, chapter_id, student)
+            for g in sub.grades:
+                if g.name in before and g.manual_score is not None:
+                    old_source, old_auto = before[g.name]
+                    if old_source == sources.get(g.name) and old_auto == g.auto_score:
+                        g.needs_manual_grade = False
+            gb.db.commit()
 
     def generate_feedback(self, chapter_ids: list[str], echo: bool = False) -> list[str]:
         """nbgrader ``generate_feedback`` for these chapters (every graded student); returns its errors."""
