@@ -72,9 +72,13 @@ class LabServer:
         Scratch folder for the isolated Jupyter directories and the server log.
     start_timeout : float
         Seconds to wait for ``/api/status`` to answer before giving up.
+    student : bool
+        ``True``: the students' lab (nbgrader's instructor tools off, like ``make lab``);
+        ``False``: the instructor's (Formgrader on, like ``make instructor``).
     """
 
-    def __init__(self, root_dir: Path, home: Path, start_timeout: float = 120.0):
+    def __init__(self, root_dir: Path, home: Path, start_timeout: float = 120.0, student: bool = True):
+        self.student = student
         self.root_dir = Path(root_dir)
         self.home = Path(home)
         self.start_timeout = start_timeout
@@ -115,8 +119,8 @@ class LabServer:
             if not k.startswith(("JUPYTER", "JPY_", "IPYTHON"))
         }
         env.update(self._write_isolated_config())
-        # the students' lab configuration (`make lab`): nbgrader's instructor tools off
-        env["JUPYTER_CONFIG_PATH"] = str(STUDENT_LAB_CONFIG)
+        if self.student:  # the students' lab configuration (`make lab`): nbgrader's instructor tools off
+            env["JUPYTER_CONFIG_PATH"] = str(STUDENT_LAB_CONFIG)
         env["JUPYTER_TOKEN"] = self.token  # kept out of the command line (and `ps`)
         env["JUPYTER_PLATFORM_DIRS"] = "1"
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
