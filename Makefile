@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.nnkit-installed
 
-.PHONY: setup lab test test-browser build verify benchmark bench-browser clean
+.PHONY: setup lab instructor test test-browser build verify benchmark bench-browser clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,11 @@ STUDENT_JUPYTER := JUPYTER_CONFIG_PATH=$(CURDIR)/lab-config$(if $(JUPYTER_CONFIG
 lab: setup
 	$(BIN)/python -m nnkit.course.student_copy work
 	$(STUDENT_JUPYTER) $(BIN)/jupyter lab work/ $(ROOT_FLAG)
+
+# The instructor's JupyterLab at the course root (the default term; see README "A term, step
+# by step"): nbgrader's Formgrader, assignment and course tools are on.
+instructor: setup
+	$(BIN)/jupyter lab $(ROOT_FLAG)
 
 test: setup
 	$(BIN)/python -m pytest
