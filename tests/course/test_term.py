@@ -2,7 +2,7 @@
 
 A small class hands in chapter 01 (its due date and the late rule set in a copy of
 ``course.yml``): an honest student, one with a known wrong answer, one who is 30 hours late,
-one who hands in the untouched release. ``nnkit grade --term`` puts the trusted grades into
+one who hands in the untouched release, one whose file is not JSON. ``nnkit grade --term`` puts the trusted grades into
 the term's nbgrader gradebook; a written answer is then graded through nbgrader's API (what
 Formgrader calls), the class is graded again (a resubmission and a forced regrade) and
 ``nnkit export`` writes the final grades. Plain ``nbgrader`` run in the term folder must see
@@ -71,6 +71,8 @@ def term(tmp_path_factory):
     _submit(root, "wrong", with_answers(solution, {"quadratic_cost": HALF_MISSING}), ON_TIME)
     _submit(root, "late", solution, LATE_30H)
     _submit(root, "blank", release, ON_TIME)
+    _submit(root, "broken", release, ON_TIME)
+    (root / "submitted" / "broken" / CHAPTER / f"{NOTEBOOK}.ipynb").write_text('{"cells": [ not json')
     assert _grade(course_root, root) == 0
     return course_root, Term.open(load_course(course_root), root), solution
 
@@ -78,8 +80,8 @@ def term(tmp_path_factory):
 def test_the_gradebook_holds_the_trusted_scores(term):
     _, t, _ = term
     auto = {s: sum(a or 0 for gid, (a, m, n) in _grades(t, s).items() if gid.startswith("test_"))
-            for s in ("honest", "wrong", "late", "blank")}
-    assert auto == {"honest": AUTO_MAX, "wrong": AUTO_MAX - 2, "late": AUTO_MAX, "blank": 0}
+            for s in ("honest", "wrong", "late", "blank", "broken")}
+    assert auto == {"honest": AUTO_MAX, "wrong": AUTO_MAX - 2, "late": AUTO_MAX, "blank": 0, "broken": 0}
     assert _grades(t, "wrong")["test_quadratic_cost"][0] == 0
     # a written answer waits for a human; an untouched one is 0 and needs nobody
     assert _grades(t, "honest")["why_slowdown"] == (None, None, True)
@@ -139,7 +141,8 @@ def test_manual_grades_survive_regrades_and_the_export_is_right(term, tmp_path):
     assert main(["--root", str(course_root), "export", "--term", str(t.root)]) == 0
     with t.grades_csv.open(newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    want = {"honest": (13, 0, 13), "late": (13, 2.6, 10.4), "wrong": (12, 0, 12), "blank": (0, 0, 0)}
+    want = {"honest": (13, 0, 13), "late": (13, 2.6, 10.4), "wrong": (12, 0, 12), "blank": (0, 0, 0),
+            "broken": (0, 0, 0)}
     got = {s: (float(r["raw_score"]), float(r["late_submission_penalty"]), float(r["score"])) for s, r in rows.items()}
     assert sorted(got) == sorted(want)
     for student, numbers in want.items():
