@@ -63,8 +63,16 @@ c.CourseLatePenalty.course_root = _here
 # Feedback: the grader notes (model answer and rubric below each written answer, which
 # Formgrader shows) are removed before nbgrader renders a student's feedback.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from nnkit.course.term import HideGraderNotes  # noqa: E402
+from nnkit.course.term import HideGraderNotes, RefuseNbgraderAutograde  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [HideGraderNotes, GetGrades, CSSHTMLHeaderPreprocessor]
+
+# Grades come from `nnkit grade` (sandboxed, checks outside the student's process). nbgrader's
+# own autograde (and Formgrader's Autograde button) would run student code unsandboxed and let
+# it overwrite those grades, so in a term it stops with a message saying so. nnkit's throwaway
+# nbgrader runs (`nnkit verify`, `nnkit grade --engine nbgrader`) take this guard out.
+c.Autograde.sanitize_preprocessors = [
+    RefuseNbgraderAutograde, *Autograde.class_traits()["sanitize_preprocessors"].default()]

@@ -179,7 +179,8 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
 
 def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, fresh: set,
                     submissions_dir: Path, log: Callable[[str], None], feedback: bool = True) -> None:
-    """Put graded submissions into the term's gradebook: those graded now, and any it lacks."""
+    """Put graded submissions into the term's gradebook: those graded now, and any it lacks
+    (not in the gradebook, another submission time, or autograded notebooks gone)."""
     chapters = sorted({t.chapter for t in tasks})
     for cid in chapters:
         term.sync_chapter(course.chapter(cid))
@@ -191,7 +192,9 @@ def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, f
     for task in tasks:
         key = (task.student, task.chapter)
         stamp = read_timestamp(submissions_dir / task.student / task.chapter)
-        if key in known and key not in fresh and known[key] == (parse_utc(stamp) if stamp else None):
+        complete = all((term.autograded / task.student / task.chapter / f"{name}.ipynb").is_file()
+                       for name in course.chapter(task.chapter).notebooks)
+        if key in known and key not in fresh and complete and known[key] == (parse_utc(stamp) if stamp else None):
             continue
         res, transcripts = result_from_json(done[key])
         for note in term.record(res, transcripts, task.notebooks, stamp):

@@ -50,6 +50,7 @@ def work_config(course: Course, workdir: Path, timeout: float | None = None) -> 
         Per-cell execution timeout in seconds (overrides ``Execute.timeout``).
     """
     cfg = load_config(course)
+    _without_term_guard(cfg)
     over = Config()
     over.CourseDirectory.root = str(workdir)
     over.CourseDirectory.course_id = course.id
@@ -67,6 +68,16 @@ def work_config(course: Course, workdir: Path, timeout: float | None = None) -> 
     if "ignore" not in cfg.CourseDirectory:
         cfg.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
     return cfg
+
+
+def _without_term_guard(cfg: Config) -> None:
+    """Drop :class:`~nnkit.course.term.RefuseNbgraderAutograde`: a throwaway folder is no term."""
+    pps = cfg.get("Autograde", {}).get("sanitize_preprocessors")
+    if pps:
+        def name(p) -> str:
+            return p if isinstance(p, str) else p.__name__
+
+        cfg.Autograde.sanitize_preprocessors = [p for p in pps if not name(p).endswith("RefuseNbgraderAutograde")]
 
 
 class LogRecordList(logging.Handler):

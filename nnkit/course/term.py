@@ -26,6 +26,8 @@ hands them to nbgrader, which stays the instructor's interface:
   Below each written answer the autograded notebook carries the chapter's model answer and
   rubric (a *grader note*, from the solution notebook) so Formgrader shows it beside the
   answer; :class:`HideGraderNotes` removes it from the students' feedback.
+* :class:`RefuseNbgraderAutograde` keeps nbgrader's own (unsandboxed) autograde, and
+  Formgrader's button for it, from overwriting these grades.
 * :class:`CourseLatePenalty` is nbgrader's late-submission plugin for the course's rule
   (``course.late_penalty``, :class:`~nnkit.course.manifest.LatePenalty`); :func:`export`
   recomputes every penalty from the current score (manual grades included) before writing
@@ -37,6 +39,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +56,8 @@ from nnkit.course.grade import SubmissionResult
 from nnkit.course.manifest import Chapter, Course, load_course
 from nnkit.course.notebooks import grade_id
 
-__all__ = ["Term", "CourseLatePenalty", "HideGraderNotes", "export", "autograded_notebook"]
+__all__ = ["Term", "CourseLatePenalty", "HideGraderNotes", "RefuseNbgraderAutograde", "export",
+           "autograded_notebook"]
 
 log = logging.getLogger("nnkit.course.term")
 
@@ -84,6 +88,27 @@ class HideGraderNotes(Preprocessor):
     def preprocess(self, nb, resources):
         nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get("nnkit", {}).get(GRADER_NOTE)]
         return nb, resources
+
+
+class RefuseNbgraderAutograde(Preprocessor):
+    """Stops ``nbgrader autograde`` (and Formgrader's *Autograde* button) in a term.
+
+    nbgrader's autograde runs the student's notebook in the instructor's account, unsandboxed,
+    and lets the test cells that run next to the student's code decide the grade: a clever
+    student can rewrite them. The course is graded by ``nnkit grade`` instead. nnkit's own
+    throwaway nbgrader runs (``nnkit verify``, ``--engine nbgrader``) remove this guard;
+    ``NNKIT_ALLOW_NBGRADER_AUTOGRADE=1`` removes it for one command.
+    """
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        if os.environ.get("NNKIT_ALLOW_NBGRADER_AUTOGRADE") == "1":
+            return nb, resources
+        raise RuntimeError(
+            "nbgrader autograde is switched off for this course: it would run student code unsandboxed in "
+            "your account and let it decide its own grade. Grade with `nnkit grade` (sandboxed; it writes "
+            "this gradebook). To run nbgrader's autograde anyway: NNKIT_ALLOW_NBGRADER_AUTOGRADE=1.")
 
 
 # --------------------------------------------------------------------------- the autograded notebook

@@ -161,3 +161,21 @@ def test_a_term_folder_is_never_someone_elses_nbgrader_config(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     with pytest.raises(FileExistsError, match="not written by nnkit"):
         Term.open(load_course(REPO), tmp_path)
+
+
+def test_nbgrader_autograde_cannot_overwrite_the_trusted_grades(term):
+    """nbgrader's own autograde (Formgrader's Autograde button) would run student code unsandboxed."""
+    course_root, t, _ = term
+    with t.gradebook() as gb:
+        before = gb.find_submission(CHAPTER, "wrong").score
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env.pop("NNKIT_ALLOW_NBGRADER_AUTOGRADE", None)
+    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", CHAPTER,
+                          "--student", "wrong", "--force"], cwd=t.root, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode != 0
+    assert "nbgrader autograde is switched off for this course" in run.stdout + run.stderr
+    assert _grade(course_root, t.root) == 0  # puts back whatever nbgrader removed
+    with t.gradebook() as gb:
+        assert gb.find_submission(CHAPTER, "wrong").score == before
+    assert (t.autograded / "wrong" / CHAPTER / f"{NOTEBOOK}.ipynb").is_file()
