@@ -22,7 +22,7 @@
 #
 # **By the end you will be able to**
 #
-# 1. compute the softmax of a batch of scores, in a way that never overflows;
+# 1. compute the softmax of a batch of scores and its logarithm, in ways that never overflow;
 # 2. explain why softmax outputs form a probability distribution and sigmoid outputs do not;
 # 3. write the log-likelihood cost $C = -\ln a_y$ and derive its gradient $a - y$;
 # 4. say why that gradient avoids the learning slowdown of chapter 1;
@@ -140,7 +140,8 @@ print("naive softmax, z small  :", naive_softmax(np.array([[0.0, -1.0, -2.0]])))
 # $$
 #
 # which gives the log of a softmax output without ever forming the output itself:
-# $\ln a_j = z_j - \ln \sum_k e^{z_k}$. Keep that identity in mind for section 4.
+# $\ln a_j = z_j - \ln \sum_k e^{z_k}$. You will turn that identity into code in Exercise 2
+# (section 1.4) and use it for the cost in section 4.
 
 # %% [markdown]
 # ### Exercise 1: a stable softmax (3 points)
@@ -224,6 +225,87 @@ ax.legend(fontsize=8)
 ax.set_title("Raising one logit takes probability from all the others")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# ### 1.4 The log of a softmax
+#
+# The cost of section 4 needs the *logarithm* of a softmax output, and so does every
+# classifier you will meet in a framework. The obvious code, `np.log(softmax(z))`, is stable
+# for the softmax but not for the log: when one logit is far ahead of another, the smaller
+# probability underflows to exactly 0 and its log is `-inf`, although the true value is an
+# ordinary number. Take the two logits $[0, 1000]$: the first class has probability
+# $e^{-1000} / (1 + e^{-1000})$, too small for float64, and log-probability
+# $-1000 - \ln(1 + e^{-1000})$, which is $-1000$ to float64 precision.
+
+# %% tags=["uses-stubs", "nbval-check-output"]
+z_gap = np.array([[0.0, 1000.0]])
+with np.errstate(divide="ignore"):
+    print("softmax(z)         =", softmax(z_gap))
+    print("np.log(softmax(z)) =", np.log(softmax(z_gap)))
+tiniest = np.nextafter(0.0, 1.0)  # the smallest positive float64 (a subnormal number)
+print(f"smallest positive float64: {tiniest:.1e}   its log: {np.log(tiniest):.2f}")
+
+# %% [markdown]
+# No positive float64 is smaller than about $4.9 \times 10^{-324}$, so no log computed from a
+# probability can go below about −744.44 (the cell prints both): the log-probability −1000
+# is out of reach of `np.log(softmax(z))`, whatever its softmax does.
+#
+# ### Exercise 2: a stable log-softmax (2 points)
+#
+# Write `log_softmax(z)`, the natural log of the softmax of each row, **without forming the
+# probabilities**: combine $\ln a_j = z_j - \ln \sum_k e^{z_k}$ with the log-sum-exp of section
+# 1.2 and work out which terms to compute, so that every `exp` you take is of a number
+# $\le 0$ and every `log` is of a number $\ge 1$. It must give $[-1000, 0]$ for the logits
+# above, and as in Exercise 1 each row is its own distribution: it must not depend on the
+# other rows. You need neither your `softmax` nor any division: `np.exp`, `np.log`, `max` and
+# `sum` are enough (the check switches off nnkit's own log-softmax and log-sum-exp while it runs
+# yours).
+
+# %% nbgrader={"grade": false, "grade_id": "log_softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def log_softmax(z):
+    """Natural log of the softmax of each row, computed stably with the log-sum-exp.
+
+    Parameters
+    ----------
+    z : ndarray, shape (N, C)
+        Logits, one example per row.
+
+    Returns
+    -------
+    ndarray, shape (N, C)
+        ``ln softmax(z)`` of each row on its own: ``z_j - ln sum_k e^(z_k)`` over the C classes
+        of the row. Every entry <= 0, and exp of every row sums to 1. Finite for any finite
+        logits, also where a probability underflows to 0 (``z = [[0, 1000]]`` gives
+        ``[[-1000, 0]]``) and for rows far apart from each other; no numpy warnings.
+    """
+    ### BEGIN SOLUTION
+    z = np.asarray(z, dtype=float)
+    s = z - z.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_log_softmax", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+"""Check that log_softmax is a stable, row-wise log of the softmax."""
+checks.log_softmax(log_softmax)
+### BEGIN HIDDEN TESTS
+checks.log_softmax(log_softmax, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your `log_softmax` beside the log of your `softmax`: they agree wherever the probabilities
+# are representable, and only `log_softmax` survives the gap of 1000 (or of 2000, far below
+# the smallest float64).
+
+# %% tags=["uses-stubs", "nbval-check-output"]
+rng = np.random.default_rng(0)
+Z_moderate = rng.normal(0.0, 3.0, size=(1000, 10))
+gap = np.abs(log_softmax(Z_moderate) - np.log(softmax(Z_moderate))).max()
+print(f"moderate logits: largest |log_softmax - log(softmax)| = {gap:.1e}")
+print("exp(log_softmax) rows sum to 1 (1e-12):",
+      bool(np.allclose(np.exp(log_softmax(Z_moderate)).sum(axis=1), 1.0, rtol=0, atol=1e-12)))
+print("log_softmax([[0, 1000]])  =", log_softmax(z_gap))
+print("log_softmax([[0, 2000]])  =", log_softmax(np.array([[0.0, 2000.0]])))
 
 # %% [markdown]
 # ## 2. Sigmoid or softmax on the same raw outputs
@@ -325,7 +407,7 @@ plt.show()
 # product of the $a_{y(x)}$ (the *likelihood*); its logarithm is the sum of the logs, and
 # minimising $C$ is maximising the likelihood.
 #
-# ### Exercise 2: the log-likelihood cost (2 points)
+# ### Exercise 3: the log-likelihood cost (2 points)
 #
 # Write `log_likelihood_cost(a, y)`: `a` holds softmax outputs of shape `(N, C)`, `y` one-hot
 # targets of the same shape; return the mean over the batch as a Python `float`.
@@ -394,18 +476,17 @@ plt.show()
 # 1.3863).
 #
 # **From logits directly.** With the identity of section 1.2,
-# $-\ln a_y = \ln \sum_k e^{z_k} - z_y$: the log-sum-exp minus the true logit. Frameworks
-# compute the cost this way from the logits, because going through $a_y$ can fail: when
-# $a_y$ underflows to exactly 0, $-\ln a_y$ is `inf`, while the log-sum-exp form stays finite.
+# $-\ln a_y = \ln \sum_k e^{z_k} - z_y$: the log-sum-exp minus the true logit, that is minus
+# the entry of your `log_softmax` (Exercise 2) at the true class. Frameworks compute the cost
+# this way from the logits, because going through $a_y$ can fail: when $a_y$ underflows to
+# exactly 0, $-\ln a_y$ is `inf`, while the log-softmax form stays finite.
 
 # %% tags=["uses-stubs", "nbval-check-output"]
 z_far = np.array([[0.0, 800.0]])  # the true class is class 1 (index 0), far behind
 y_far = np.array([[1.0, 0.0]])
 with np.errstate(divide="ignore"):
     print("via softmax:        ", log_likelihood_cost(softmax(z_far), y_far))
-m = z_far.max(axis=1, keepdims=True)
-lse = (m + np.log(np.exp(z_far - m).sum(axis=1, keepdims=True)))[:, 0]
-print("via log-sum-exp:    ", float(np.mean(lse - np.sum(z_far * y_far, axis=1))))
+print("via log_softmax:    ", float(-np.mean(np.sum(log_softmax(z_far) * y_far, axis=1))))
 
 # %% [markdown]
 # ## 5. The gradient with respect to the logits: $a - y$
@@ -442,7 +523,7 @@ print("via log-sum-exp:    ", float(np.mean(lse - np.sum(z_far * y_far, axis=1))
 # row by row, and the gradient of the **batch-mean** cost with respect to the logits is
 # `delta / N`.
 #
-# ### Exercise 3: the output error (2 points)
+# ### Exercise 4: the output error (2 points)
 #
 # Write `log_likelihood_delta(z, a, y)`, returning $\partial C_x / \partial z$ for every
 # example (row). It takes `z` too, although the answer does not need it: all costs in this
@@ -586,7 +667,7 @@ for name, a in (("spread", a_spread), ("peaked", a_peaked)):
 # (section 5), with different $a$ of course. Both avoid the learning slowdown.
 
 # %% [markdown]
-# ## 7. Exercise 4: a softmax classifier for 8×8 digits (3 points)
+# ## 7. Exercise 5: a softmax classifier for 8×8 digits (3 points)
 #
 # Time to learn something real. The scikit-learn digits are 1,797 images of 8×8 pixels (64
 # inputs per image, scaled to [0, 1]), split here into 1,078 for training, 359 for
@@ -692,8 +773,8 @@ for split in ("train", "val", "test"):
 # model is about each test image:
 
 # %%
-if "W" not in globals():  # Exercise 4 is still a stub, so the cell above trained nothing
-    print("No weights to show yet: finish train_softmax_classifier (Exercise 4), then run the cell above "
+if "W" not in globals():  # Exercise 5 is still a stub, so the cell above trained nothing
+    print("No weights to show yet: finish train_softmax_classifier (Exercise 5), then run the cell above "
           "and this one again.")
 else:
     fig, axes = plt.subplots(2, 10, figsize=(11, 2.9))
@@ -796,7 +877,8 @@ softmax_explorer("softmax", student_delta="log_likelihood_delta")
 # * $\operatorname{softmax}(z)_j = e^{z_j} / \sum_k e^{z_k}$ gives positive outputs that sum to
 #   1, rises with its own logit, and ignores a constant added to all logits.
 # * That invariance is the fix for overflow: subtract the row maximum first; the same trick
-#   gives the log-sum-exp, and $-\ln a_y = \ln\sum_k e^{z_k} - z_y$.
+#   gives the log-sum-exp and the log-softmax $\ln a_j = z_j - \ln\sum_k e^{z_k}$, which
+#   stays finite where `np.log(softmax(z))` is `-inf`, and $-\ln a_y = \ln\sum_k e^{z_k} - z_y$.
 # * Sigmoid outputs are independent yes/no probabilities; softmax outputs compete and form
 #   one distribution.
 # * The log-likelihood cost $-\ln a_y$ has the output error $\delta = a - y$: no $\sigma'$

@@ -40,6 +40,17 @@ def good_softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def good_log_softmax(z):
+    s = z - z.max(axis=1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+
+
+def _shifted(z):
+    """(z - row max, row sums of its exp): the two pieces of a stable log-sum-exp."""
+    m = z.max(axis=1, keepdims=True)
+    return z - m, np.exp(z - m).sum(axis=1, keepdims=True)
+
+
 def good_cost(a, y):
     return float(-np.mean(np.log(np.sum(a * y, axis=1))))
 
@@ -91,9 +102,11 @@ def run(check, fn, **kw) -> tuple[bool, str]:
 # --------------------------------------------------------------------------- correct answers pass
 @pytest.mark.parametrize(
     "check, fn",
-    [(checks.softmax, good_softmax), (checks.log_likelihood_cost, good_cost),
+    [(checks.softmax, good_softmax), (checks.log_softmax, good_log_softmax),
+     (checks.log_softmax, lambda z: z - (z.max(axis=1, keepdims=True) + np.log(_shifted(z)[1]))),
+     (checks.log_likelihood_cost, good_cost),
      (checks.log_likelihood_delta, good_delta), (checks.train_softmax_classifier, make_trainer())],
-    ids=["softmax", "cost", "delta", "classifier"],
+    ids=["softmax", "log_softmax", "log_softmax_z_minus_lse", "cost", "delta", "classifier"],
 )
 @pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
 def test_correct_answers_pass(check, fn, hidden):
@@ -103,7 +116,7 @@ def test_correct_answers_pass(check, fn, hidden):
 
 
 def test_checks_are_exported_by_nnkit_checks():
-    for name in ("softmax", "log_likelihood_cost", "log_likelihood_delta", "train_softmax_classifier"):
+    for name in ("softmax", "log_softmax", "log_likelihood_cost", "log_likelihood_delta", "train_softmax_classifier"):
         assert getattr(checks, name) is getattr(S, name)
 
 
@@ -138,6 +151,83 @@ def test_softmax_check_diagnoses_wrong_answers(case):
         ok, text = run(checks.softmax, fn)
     assert not ok
     assert expected in " ".join(text.split()), text
+
+
+def _ls_via(log, z):
+    s, total = _shifted(z)
+    return s - log(total)
+
+
+# wrong answer -> (words of the rung it must fail at, words of the diagnosis)
+LOG_SOFTMAX_WRONG = {
+    # the mutants of tests/mutants/02-softmax.yml
+    "log of softmax": (lambda z: np.log(good_softmax(z)), "z = [[0, 1000]]", "you took np.log of the softmax"),
+    "epsilon": (lambda z: np.log(good_softmax(z) + 1e-12), "z = [[0, 1000]]", "small epsilon or clipping"),
+    "dropped shift": (lambda z: z - np.log(_shifted(z)[1]), "tiny case", "the shift m is missing"),
+    "global maximum": (lambda z: (z - z.max()) - np.log(np.exp(z - z.max()).sum(axis=1, keepdims=True)),
+                       "logits near +1000 and -1000", "ONE maximum for the whole batch"),
+    "log base 10": (lambda z: _ls_via(np.log10, z), "tiny case", "np.log10"),
+    "no log-sum-exp": (lambda z: _shifted(z)[0], "tiny case", "not the log-sum-exp"),
+    # more slips
+    "clipping": (lambda z: np.log(np.clip(good_softmax(z), 1e-15, 1.0)), "z = [[0, 1000]]",
+                 "small epsilon or clipping"),
+    "log of the naive softmax": (lambda z: np.log(_naive(z)), "z = [[0, 1000]]", "you took np.log of the softmax"),
+    "unshifted log-sum-exp": (lambda z: z - np.log(np.exp(z).sum(axis=1, keepdims=True)), "z = [[0, 1000]]",
+                              "as written: e^1000 overflows"),
+    "sign": (lambda z: -good_log_softmax(z), "tiny case", "sign is flipped"),
+    "softmax itself": (good_softmax, "tiny case", "that is softmax(z) itself"),
+    "log10 of softmax": (lambda z: np.log10(good_softmax(z)), "tiny case", "np.log10"),
+    "log-sum-exp over axis 0": (lambda z: _shifted(z)[0] - np.log(np.exp(_shifted(z)[0]).sum(axis=0, keepdims=True)),
+                                "tiny case", "axis=0"),
+    "log-sum-exp over the batch": (lambda z: _shifted(z)[0] - np.log(np.exp(_shifted(z)[0]).sum()),
+                                   "a batch of 3 rows", "whole batch"),
+    "no keepdims": (lambda z: (z - z.max(axis=1)) - np.log(np.exp(z - z.max(axis=1)).sum(axis=1)),
+                    "a batch of 3 rows", "keepdims=True"),
+    "squeezed": (lambda z: np.squeeze(good_log_softmax(z)), "has shape (1, 2)", "keep the shape"),
+    "not implemented": (_not_implemented, "is implemented", "not implemented yet"),
+    "no return": (lambda z: None, "returns a numpy array", "forget `return`"),
+    "calls the reference": (lambda z: activations.log_softmax(z), "uses its own code", "nnkit.activations.log_softmax"),
+    "calls logsumexp": (lambda z: z - activations.logsumexp(z)[:, None], "uses its own code",
+                        "nnkit.activations.logsumexp"),
+}
+
+
+@pytest.mark.parametrize("case", list(LOG_SOFTMAX_WRONG))
+def test_log_softmax_check_fails_wrong_answers_at_the_intended_rung(case):
+    fn, rung, expected = LOG_SOFTMAX_WRONG[case]
+    with np.errstate(all="ignore"):
+        ok, text = run(checks.log_softmax, fn)
+    assert not ok
+    first, flat = text.splitlines()[0], " ".join(text.split())
+    assert rung in first, text
+    assert expected in flat, text
+
+
+@pytest.mark.parametrize("case", ["log of softmax", "global maximum", "epsilon", "dropped shift"])
+def test_log_softmax_mistakes_fail_the_hidden_test_too(case):
+    fn = LOG_SOFTMAX_WRONG[case][0]
+    with np.errstate(all="ignore"):
+        for seed in range(5):
+            ok, text = run(checks.log_softmax, fn, hidden=True, rng=seed)
+            assert not ok, f"seed {seed}: {text}"
+
+
+def test_log_softmax_diagnosis_is_recorded_for_the_report():
+    with np.errstate(all="ignore"):
+        with pytest.raises(CheckFailed) as info, contextlib.redirect_stdout(io.StringIO()):
+            checks.log_softmax(lambda z: np.log(good_softmax(z)))
+    assert info.value.diagnosis and info.value.diagnosis.startswith("you took np.log of the softmax")
+
+
+def test_log_softmax_hints_escalate_to_the_code():
+    texts = []
+    with np.errstate(all="ignore"):
+        for _ in range(4):
+            texts.append(" ".join(run(checks.log_softmax, lambda z: np.log(good_softmax(z)))[1].split()))
+    assert "ln 0 = -inf" in texts[0] and "np.exp(s)" not in texts[0]
+    assert "m + ln sum_k e^(z_k - m)" in texts[1]
+    assert "np.exp(s)" not in texts[2] and 'more help: checks.hint("log_softmax")' in texts[2]
+    assert "s = z - z.max(axis=1, keepdims=True); return s - np.log(np.exp(s).sum(axis=1, keepdims=True))" in texts[3]
 
 
 COST_WRONG = {
@@ -249,8 +339,9 @@ def _memoriser(check, good):
 
 @pytest.mark.parametrize(
     "check, good",
-    [(checks.softmax, good_softmax), (checks.log_likelihood_cost, good_cost), (checks.log_likelihood_delta, good_delta)],
-    ids=["softmax", "cost", "delta"],
+    [(checks.softmax, good_softmax), (checks.log_softmax, good_log_softmax), (checks.log_likelihood_cost, good_cost),
+     (checks.log_likelihood_delta, good_delta)],
+    ids=["softmax", "log_softmax", "cost", "delta"],
 )
 def test_hidden_tests_use_unseen_inputs(check, good):
     fn = _memoriser(check, good)
