@@ -197,7 +197,8 @@ def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, f
         if key in known and key not in fresh and complete and known[key] == (parse_utc(stamp) if stamp else None):
             continue
         res, transcripts = result_from_json(done[key])
-        for note in term.record(res, transcripts, task.notebooks, stamp):
+        for note in term.record(res, transcripts, task.notebooks, stamp,
+                                folder=submissions_dir / task.student / task.chapter):
             log(f"{task.student}/{task.chapter}: {note}")
         recorded.add(task.chapter)
     log(f"gradebook {term.root / 'gradebook.db'}: updated {', '.join(sorted(recorded)) or 'nothing'}")

@@ -40,6 +40,7 @@ import copy
 import json
 import logging
 import os
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -327,7 +328,8 @@ class Term:
             SaveCells(config=self.config(), log=log).preprocess(nb, resources)
 
     def record(self, result: SubmissionResult, transcripts: dict[str, str],
-               notebooks: dict[str, str | Path], timestamp: str | None) -> list[str]:
+               notebooks: dict[str, str | Path], timestamp: str | None,
+               folder: Path | None = None) -> list[str]:
         """Store one graded submission: autograded notebooks, scores and late penalty.
 
         Parameters
@@ -339,6 +341,15 @@ class Term:
         timestamp : str or None
             The submission time (``timestamp.txt`` of ``nbgrader collect``); ``None``: unknown,
             never late.
+        folder : Path, optional
+            The submission folder: its ``timestamp.txt`` and ``submission_secret.txt`` (from
+            ``nbgrader collect``) go along into ``autograded/`` and on into ``feedback/``, where
+            ``nbgrader release_feedback`` needs them.
+
+        Returns
+        -------
+        list of str
+            Notes on graded cells that were put back or stripped (the results file has the rest).
         """
         from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
@@ -372,6 +383,11 @@ class Term:
             SaveAutoGrades(config=cfg, log=log).preprocess(nb, resources)
             AssignLatePenalties(config=cfg, log=log).preprocess(nb, resources)
             self._keep_reviewed(nb, before, paths.name, chapter.id, result.student)
+        if folder is not None:
+            for name in ("timestamp.txt", "submission_secret.txt"):
+                src = Path(folder) / name
+                if src.is_file() and not src.is_symlink():
+                    shutil.copyfile(src, self.autograded / result.student / chapter.id / name)
         return notes
 
     def _graded_state(self, autograded: Path, notebook: str, chapter_id: str, student: str) -> dict:
