@@ -349,3 +349,53 @@ def test_students_fetch_their_feedback_through_the_hub(term):
         assert r.status_code == 200, (r.status_code, r.text[:500])
         got = list((term.homes[name] / CHAPTER / "feedback").glob(f"*/{NOTEBOOK}.html"))
         assert len(got) == 1 and got[0].stat().st_uid == pwd.getpwnam(name).pw_uid, got
+
+
+def _set_due(course: Path, due: str) -> None:
+    """The instructor sets the chapter's deadline in their course.yml (owner and mode kept)."""
+    path = course / "course.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(ch for ch in data["chapters"] if ch["id"] == CHAPTER)["due"] = due
+    st = path.stat()
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    os.chown(path, st.st_uid, st.st_gid)
+
+
+def test_a_manual_grade_and_a_late_resubmission_through_the_hub(term):
+    """The instructor grades a written answer in Formgrader (its REST API, in their lab on the
+    hub); the chapter's deadline passes; the wrong student fixes the answer and submits again;
+    collect, grade and export again: the manual grade stays, the late work loses 10 %."""
+    if not term.graded:
+        pytest.skip("the class was not graded (see the earlier test)")
+    honest, wrong = term.students["honest"], term.students["wrong"]
+    form = term.clients[term.instructor]
+    notebooks = form.get(f"/formgrader/api/submitted_notebooks/{CHAPTER}/{NOTEBOOK}").json()
+    sid = next(s["id"] for s in notebooks if s["student"] == honest)
+    grade = next(g for g in form.get("/formgrader/api/grades", params={"submission_id": sid}).json()
+                 if g["name"] == "why_slowdown")
+    r = form.put(f"/formgrader/api/grade/{grade['id']}", json={**grade, "manual_score": 1})
+    assert r.status_code == 200, (r.status_code, r.text[:500])
+
+    _set_due(term.course, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() - 1)))
+    server = term.clients[wrong]
+    path = f"/api/contents/{CHAPTER}/{NOTEBOOK}.ipynb"
+    nb = server.get(path, params={"content": 1}).json()["content"]
+    right = _answers()["honest"]
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if gid in right:
+            cell["source"] = right[gid]
+    assert server.put(path, json={"type": "notebook", "format": "json", "content": nb}).status_code == 200
+    r = server.post("/assignments/submit", data={"course_id": COURSE_ID, "assignment_id": CHAPTER})
+    assert r.status_code == 200 and r.json()["success"], r.text[:500]
+
+    nnkit = str(VENV_BIN / "nnkit")
+    for argv in ([str(VENV_BIN / "nbgrader"), "collect", "--update", CHAPTER],
+                 [nnkit, "grade", "--term", str(term.course)], [nnkit, "export", "--term", str(term.course)]):
+        term.users.run(term.instructor, argv, cwd=term.course, env=term.jupyter_env, timeout=300)
+    with open(term.course / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f) if row["assignment"] == CHAPTER}
+    got = {name: (float(rows[name]["raw_score"]), float(rows[name]["late_submission_penalty"]),
+                  float(rows[name]["score"])) for name in (honest, wrong)}
+    assert got[honest] == (13.0, 0.0, 13.0), rows[honest]          # 12 automatic + 1 by hand, on time
+    assert got[wrong] == pytest.approx((12.0, 1.2, 10.8)), rows[wrong]  # fixed, but 1 started day late
