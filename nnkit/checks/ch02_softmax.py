@@ -79,6 +79,15 @@ _LL_CLIPPED = ("your cost is off by a tiny amount: the signature of clipping a, 
                "first, then take its log; no epsilon is needed")
 
 
+def _jacobian_rung(lad, z, v, jv, step):
+    """Gradient rung: d/dz of sum(v * f(z)) by finite differences against ``jv`` (= J^T v, row by row)."""
+    def f(zz):
+        return float(np.sum(np.asarray(lad.call(zz, inputs={"z": zz}), dtype=float) * v))
+
+    lad.gradient(f, z, jv, step, inputs={"z": z}, tol=1e-6,
+                 hint="if the values above are right this follows; check you use the same formula for every row")
+
+
 def _draw_logits(g: np.random.Generator) -> tuple[np.ndarray]:
     """Random logits (N, C): moderate, large-spread, shifted near +-1000, and rows 2000 apart."""
     n, c = int(g.integers(1, 21)), int(g.integers(2, 13))
@@ -180,12 +189,7 @@ def softmax(student, *, hidden: bool = False, rng=None) -> None:
     a = _ref_softmax(z)
     jv = _softmax_jvp(a, v)  # J v = (diag(a) - a a^T) v, per row
 
-    def f(zz):
-        return float(np.sum(np.asarray(lad.call(zz, inputs={"z": zz}), dtype=float) * v))
-
-    lad.gradient(f, z, jv, "its derivative is the softmax Jacobian diag(a) - a a^T (finite differences)",
-                 inputs={"z": z}, tol=1e-6,
-                 hint="if the values above are right this follows; check you use the same formula for every row")
+    _jacobian_rung(lad, z, v, jv, "its derivative is the softmax Jacobian diag(a) - a a^T (finite differences)")
     lad.passed()
 
 
@@ -393,12 +397,7 @@ def log_softmax(student, *, hidden: bool = False, rng=None) -> None:
     a = _ref_softmax(z)
     jv = v - a * v.sum(axis=1, keepdims=True)  # d/dz of sum(v * log_softmax(z)), row by row
 
-    def f(zz):
-        return float(np.sum(np.asarray(lad.call(zz, inputs={"z": zz}), dtype=float) * v))
-
-    lad.gradient(f, z, jv, "its derivative: d ln a_j / d z_k = [j = k] - a_k (finite differences)",
-                 inputs={"z": z}, tol=1e-6,
-                 hint="if the values above are right this follows; check you use the same formula for every row")
+    _jacobian_rung(lad, z, v, jv, "its derivative: d ln a_j / d z_k = [j = k] - a_k (finite differences)")
     lad.passed()
 
 

@@ -23,6 +23,8 @@ from nnkit.course.grading_run import grade_class
 from nnkit.course.manifest import load_course
 from nnkit.course.trusted import GradingSettings
 
+from course_fixtures import with_answers
+
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = "01-cost-functions"
 NOTEBOOK = "cost_functions"
@@ -85,15 +87,6 @@ def _solution_cells() -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "solutions" / CHAPTER / f"{NOTEBOOK}.ipynb", as_version=4)
 
 
-def _with(nb, replacements: dict[str, str]) -> nbformat.NotebookNode:
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in replacements:
-            cell.source = replacements[gid]
-    return nb
-
-
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     course = load_course(ROOT)
@@ -110,7 +103,7 @@ def graded_class(tmp_path_factory):
     put("honest", solution)
     put("blank", release)
     for student, repl in CHEATS.items():
-        put(student, _with(solution, repl))
+        put(student, with_answers(solution, repl))
     dup = json.loads(json.dumps(solution))  # a graded cell pasted twice, ids and all (raw JSON:
     k = next(i for i, c in enumerate(dup["cells"])  # nbformat.write would repair the ids)
              if c["metadata"].get("nbgrader", {}).get("grade_id") == "quadratic_cost")
