@@ -162,7 +162,8 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
     results = []
     fresh = {(t.student, t.chapter) for t, _ in pending}
     if term is not None:
-        _record_in_term(term, course, tasks, done, fresh, Path(submissions_dir), log, feedback)
+        _record_in_term(term, course, tasks, done, fresh, Path(submissions_dir), log, feedback,
+                        jobs=max(1, jobs or os.cpu_count() or 1))
     for task in tasks:
         res, transcripts = result_from_json(done[(task.student, task.chapter)])
         if term is not None:
@@ -178,7 +179,8 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
 
 
 def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, fresh: set,
-                    submissions_dir: Path, log: Callable[[str], None], feedback: bool = True) -> None:
+                    submissions_dir: Path, log: Callable[[str], None], feedback: bool = True,
+                    jobs: int = 1) -> None:
     """Put graded submissions into the term's gradebook: those graded now, and any it lacks
     (not in the gradebook, another submission time, or autograded notebooks gone)."""
     chapters = sorted({t.chapter for t in tasks})
@@ -203,5 +205,5 @@ def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, f
         recorded.add(task.chapter)
     log(f"gradebook {term.root / 'gradebook.db'}: updated {', '.join(sorted(recorded)) or 'nothing'}")
     if feedback and recorded:
-        for problem in term.generate_feedback(sorted(recorded)):
+        for problem in term.generate_feedback(sorted(recorded), jobs=jobs):
             log(problem)

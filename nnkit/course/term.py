@@ -42,7 +42,7 @@ import logging
 import os
 import shutil
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -54,7 +54,7 @@ from traitlets.config import Config
 
 from nnkit.course import nbgrader_env
 from nnkit.course.grade import SubmissionResult
-from nnkit.course.manifest import Chapter, Course, load_course
+from nnkit.course.manifest import Chapter, Course, find_root, load_course
 from nnkit.course.notebooks import grade_id
 
 __all__ = ["Term", "CourseLatePenalty", "HideGraderNotes", "RefuseNbgraderAutograde", "export",
@@ -77,8 +77,19 @@ class CourseLatePenalty(LateSubmissionPlugin):
     course_root = Unicode("", help="Folder holding course.yml (default: found from the working folder)").tag(config=True)
 
     def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float) -> float:
-        course = load_course(self.course_root or None)
-        return course.late_penalty.penalty(score or 0.0, total_seconds_late)
+        return _late_rule(self.course_root).penalty(score or 0.0, total_seconds_late)
+
+
+def _late_rule(course_root: str):
+    """The course's late rule, read once per version of its ``course.yml``."""
+    path = find_root(course_root or None) / "course.yml"
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _RULES:
+        _RULES[key] = load_course(path.parent).late_penalty
+    return _RULES[key]
+
+
+_RULES: dict = {}
 
 
 class HideGraderNotes(Preprocessor):
@@ -237,6 +248,8 @@ class Term:
 
     course: Course
     root: Path
+    _config: Config | None = field(default=None, repr=False, compare=False)
+    _notebooks: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def open(cls, course: Course, root: str | Path | None = None) -> "Term":
@@ -293,7 +306,12 @@ class Term:
         path.write_text(text, encoding="utf-8")
 
     def config(self) -> Config:
-        """The course's nbgrader configuration, rooted at this term."""
+        """The course's nbgrader configuration, rooted at this term (a fresh copy each call)."""
+        if self._config is None:
+            self._config = self._load_config()
+        return copy.deepcopy(self._config)
+
+    def _load_config(self) -> Config:
         cfg = nbgrader_env.load_config(self.course)
         over = Config()
         over.CourseDirectory.root = str(self.root)
@@ -371,8 +389,7 @@ class Term:
                     submitted = read_submitted_notebook(Path(path), [])
                 except Exception:  # unreadable: graded as not submitted (the result says why)
                     submitted = None
-            release = nbformat.read(paths.release_ipynb, as_version=4)
-            solution = nbformat.read(paths.source_ipynb, as_version=4)
+            release, solution = self._release_and_solution(paths)
             nb = autograded_notebook(submitted, release, solution, result, transcripts, chapter, notes)
             dest = self.autograded / result.student / chapter.id / paths.filename
             before = self._graded_state(dest, paths.name, chapter.id, result.student)
@@ -426,22 +443,39 @@ class Term:
                         g.needs_manual_grade = False
             gb.db.commit()
 
-    def generate_feedback(self, chapter_ids: list[str], echo: bool = False) -> list[str]:
-        """nbgrader ``generate_feedback`` for these chapters (every graded student); returns its errors."""
-        from nbgrader.converters import GenerateFeedback
+    def _release_and_solution(self, paths) -> tuple[NotebookNode, NotebookNode]:
+        key = paths.release_ipynb
+        if key not in self._notebooks:
+            self._notebooks[key] = (nbformat.read(paths.release_ipynb, as_version=4),
+                                    nbformat.read(paths.source_ipynb, as_version=4))
+        return self._notebooks[key]
 
-        problems = []
+    def generate_feedback(self, chapter_ids: list[str], jobs: int = 1) -> list[str]:
+        """nbgrader ``generate_feedback`` for these chapters (every graded student); returns its errors.
+
+        With ``jobs > 1`` the chapters are rendered in that many processes at once.
+        """
         cfg = self.config()
         cfg.GenerateFeedback.force = True
-        for cid in chapter_ids:
-            if not (self.autograded.exists() and any(self.autograded.glob(f"*/{cid}"))):
-                continue
-            with nbgrader_env.captured_logger(f"feedback-{cid}", echo=echo) as (logger, handler):
-                try:
-                    nbgrader_env.run_converter(GenerateFeedback, cfg, logger, assignment_id=cid, student_id="*")
-                except Exception as exc:
-                    problems.append(f"{cid}: nbgrader generate_feedback failed: {exc}")
-        return problems
+        todo = [cid for cid in chapter_ids if self.autograded.exists() and any(self.autograded.glob(f"*/{cid}"))]
+        if jobs > 1 and len(todo) > 1:
+            import concurrent.futures as cf
+
+            with cf.ProcessPoolExecutor(min(jobs, len(todo))) as pool:
+                return [p for problems in pool.map(_feedback, [cfg] * len(todo), todo) for p in problems]
+        return [p for cid in todo for p in _feedback(cfg, cid)]
+
+
+def _feedback(cfg: Config, chapter_id: str) -> list[str]:
+    """nbgrader's GenerateFeedback for one chapter of a term (a pool process runs this)."""
+    from nbgrader.converters import GenerateFeedback
+
+    with nbgrader_env.captured_logger(f"feedback-{chapter_id}") as (logger, _handler):
+        try:
+            nbgrader_env.run_converter(GenerateFeedback, cfg, logger, assignment_id=chapter_id, student_id="*")
+        except Exception as exc:
+            return [f"{chapter_id}: nbgrader generate_feedback failed: {exc}"]
+    return []
 
 
 def read_timestamp(folder: Path) -> str | None:
