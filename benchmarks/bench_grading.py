@@ -10,10 +10,17 @@ release (zero expected). Both graders grade the same files in the same run:
 2. **nnkit trusted**: ``nnkit.course.grading_run.grade_class(..., jobs=--jobs)``: one
    bubblewrap sandbox per submission, only what the checks need runs, checks decide outside.
 
-The script prints both wall times, the throughput ratio and whether the honest students got
-identical grades from both. Usage::
+3. with ``--term``, **nnkit trusted into a term**: the same grader writing into a fresh term's
+   nbgrader gradebook (autograded notebooks, SaveAutoGrades, late penalties; recorded while the
+   workers grade), then nbgrader's feedback HTML for the class, timed apart: together what
+   ``nnkit grade`` does. The difference to 2 is the cost of keeping nbgrader as the
+   instructor's interface (nbgrader's autograde in 1 writes its gradebook but no feedback).
+
+The script prints the wall times, the throughput ratio and whether the honest students got
+identical grades. Usage::
 
     .venv/bin/python benchmarks/bench_grading.py --students 20 --jobs 2
+    .venv/bin/python benchmarks/bench_grading.py --students 20 --jobs 2 --skip-nbgrader --term
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from nnkit.course.grade import collect_submissions, grade_submissions  # noqa: E402
 from nnkit.course.grading_run import grade_class  # noqa: E402
 from nnkit.course.manifest import load_course  # noqa: E402
+from nnkit.course.term import Term  # noqa: E402
 from nnkit.course.trusted import GradingSettings  # noqa: E402
 
 
@@ -50,6 +58,7 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-nbgrader", action="store_true", help="time only the trusted grader")
+    ap.add_argument("--term", action="store_true", help="also grade into a term (gradebook + nbgrader feedback)")
     args = ap.parse_args()
     course = load_course(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,6 +80,25 @@ def main() -> None:
         t_tr = time.perf_counter() - t
         tr_scores = {(r.student, r.chapter): r.auto_score for r in results}
         print(f"nnkit trusted grader, {args.jobs} jobs: {t_tr:.1f} s ({n / t_tr:.2f} submissions/s)")
+        if args.term:
+            term = Term.open(course, Path(tmp) / "term")
+            t = time.perf_counter()
+            in_term = grade_class(course, subs, jobs=args.jobs, settings=GradingSettings(), term=term,
+                                  feedback=False, log=lambda s: None)
+            t_term = time.perf_counter() - t
+            t = time.perf_counter()
+            problems = term.generate_feedback([c.id for c in course.chapters], jobs=args.jobs)
+            t_feedback = time.perf_counter() - t
+            with term.gradebook() as gb:
+                stored = {(s.student_id, a.name): sum(g.auto_score or 0 for nb in s.notebooks for g in nb.grades)
+                          for a in gb.assignments for s in a.submissions}
+            print(f"nnkit trusted grader into a term's nbgrader gradebook, {args.jobs} jobs: "
+                  f"{t_term:.1f} s ({n / t_term:.2f} submissions/s)")
+            print(f"then nbgrader feedback HTML for the class, {args.jobs} processes: {t_feedback:.1f} s"
+                  f"{' (problems: ' + '; '.join(problems) + ')' if problems else ''}; "
+                  f"nnkit grade in all: {t_term + t_feedback:.1f} s ({n / (t_term + t_feedback):.2f} submissions/s)")
+            print(f"gradebook scores equal the trusted scores: "
+                  f"{all(stored[k] == tr_scores[k] for k in tr_scores) and len(in_term) == n}")
         if nb_scores is not None:
             print(f"throughput ratio: {t_nb / t_tr:.1f}x")
             same = all(nb_scores[k] == tr_scores[k] for k in nb_scores)

@@ -128,6 +128,7 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
                 pass
         pending.append((task, key))
     log(f"{len(tasks)} submission(s): {len(done)} already graded, {len(pending)} to grade")
+    writer = _TermWriter(term, course, tasks, Path(submissions_dir), log) if term is not None else None
     settings_data = asdict(settings)
     start = time.perf_counter()
 
@@ -139,6 +140,8 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
         os.replace(tmp, path)  # atomic: a killed run never leaves half a result
         done[(task.student, task.chapter)] = data
         log(f"graded {task.student}/{task.chapter}: {sum(c['score'] for c in data['cells']):g}")
+        if writer is not None:
+            writer.record_quietly(task, data)
 
     if pending and scheduler:
         from distributed import Client, as_completed
@@ -160,10 +163,10 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
     log(f"graded {len(pending)} submission(s) in {time.perf_counter() - start:.1f} s")
 
     results = []
-    fresh = {(t.student, t.chapter) for t, _ in pending}
-    if term is not None:
-        _record_in_term(term, course, tasks, done, fresh, Path(submissions_dir), log, feedback,
-                        jobs=max(1, jobs or os.cpu_count() or 1))
+    if writer is not None:
+        writer.catch_up(tasks, done)
+        if feedback:
+            writer.feedback(jobs=max(1, jobs or os.cpu_count() or 1))
     for task in tasks:
         res, transcripts = result_from_json(done[(task.student, task.chapter)])
         if term is not None:
@@ -178,32 +181,59 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
     return results
 
 
-def _record_in_term(term: Term, course: Course, tasks: list[Task], done: dict, fresh: set,
-                    submissions_dir: Path, log: Callable[[str], None], feedback: bool = True,
-                    jobs: int = 1) -> None:
-    """Put graded submissions into the term's gradebook: those graded now, and any it lacks
-    (not in the gradebook, another submission time, or autograded notebooks gone)."""
-    chapters = sorted({t.chapter for t in tasks})
-    for cid in chapters:
-        term.sync_chapter(course.chapter(cid))
-    from nbgrader.utils import parse_utc
+class _TermWriter:
+    """Puts graded submissions into a term's gradebook, each as soon as it is graded.
 
-    with term.gradebook() as gb:
-        known = {(s.student_id, a.name): s.timestamp for a in gb.assignments for s in a.submissions}
-    recorded = set()
-    for task in tasks:
-        key = (task.student, task.chapter)
-        stamp = read_timestamp(submissions_dir / task.student / task.chapter)
-        complete = all((term.autograded / task.student / task.chapter / f"{name}.ipynb").is_file()
-                       for name in course.chapter(task.chapter).notebooks)
-        if key in known and key not in fresh and complete and known[key] == (parse_utc(stamp) if stamp else None):
-            continue
-        res, transcripts = result_from_json(done[key])
-        for note in term.record(res, transcripts, task.notebooks, stamp,
-                                folder=submissions_dir / task.student / task.chapter):
-            log(f"{task.student}/{task.chapter}: {note}")
-        recorded.add(task.chapter)
-    log(f"gradebook {term.root / 'gradebook.db'}: updated {', '.join(sorted(recorded)) or 'nothing'}")
-    if feedback and recorded:
-        for problem in term.generate_feedback(sorted(recorded), jobs=jobs):
-            log(problem)
+    The main process only waits while the workers grade, so recording there costs no time.
+    :meth:`catch_up` then records what the gradebook still lacks (results kept from an earlier
+    run: not in the gradebook, another submission time, or autograded notebooks gone).
+    """
+
+    def __init__(self, term: Term, course: Course, tasks: list[Task], submissions_dir: Path,
+                 log: Callable[[str], None]):
+        from nbgrader.utils import parse_utc
+
+        self.term, self.course, self.submissions_dir, self.log = term, course, submissions_dir, log
+        self._parse_utc = parse_utc
+        for cid in sorted({t.chapter for t in tasks}):
+            term.sync_chapter(course.chapter(cid))
+        with term.gradebook() as gb:
+            self.known = {(s.student_id, a.name): s.timestamp for a in gb.assignments for s in a.submissions}
+        self.recorded: set[tuple[str, str]] = set()
+
+    def _folder(self, task: Task) -> Path:
+        return self.submissions_dir / task.student / task.chapter
+
+    def record(self, task: Task, data: dict) -> None:
+        res, transcripts = result_from_json(data)
+        for note in self.term.record(res, transcripts, task.notebooks, read_timestamp(self._folder(task)),
+                                     folder=self._folder(task)):
+            self.log(f"{task.student}/{task.chapter}: {note}")
+        self.recorded.add((task.student, task.chapter))
+
+    def record_quietly(self, task: Task, data: dict) -> None:
+        """:meth:`record` during grading: a failure is logged and retried by :meth:`catch_up`."""
+        try:
+            self.record(task, data)
+        except Exception as exc:  # e.g. the gradebook is locked for a moment
+            self.log(f"{task.student}/{task.chapter}: not yet in the gradebook ({type(exc).__name__}: {exc})")
+
+    def catch_up(self, tasks: list[Task], done: dict) -> None:
+        for task in tasks:
+            key = (task.student, task.chapter)
+            if key in self.recorded:
+                continue
+            stamp = read_timestamp(self._folder(task))
+            complete = all((self.term.autograded / task.student / task.chapter / f"{name}.ipynb").is_file()
+                           for name in self.course.chapter(task.chapter).notebooks)
+            if key in self.known and complete and self.known[key] == (self._parse_utc(stamp) if stamp else None):
+                continue
+            self.record(task, done[key])
+        chapters = sorted({c for _, c in self.recorded})
+        self.log(f"gradebook {self.term.root / 'gradebook.db'}: updated {', '.join(chapters) or 'nothing'}")
+
+    def feedback(self, jobs: int) -> None:
+        chapters = sorted({c for _, c in self.recorded})
+        if chapters:
+            for problem in self.term.generate_feedback(chapters, jobs=jobs):
+                self.log(problem)
