@@ -187,6 +187,8 @@ def autograded_notebook(submitted: NotebookNode | None, release: NotebookNode, s
     cells, seen_ids = [], set()
     for i, c in enumerate(nb.cells):
         gid = grade_id(c)
+        if isinstance(c.get("metadata", {}).get("nnkit"), dict):
+            c.metadata.nnkit.pop(GRADER_NOTE, None)  # only nnkit writes grader notes
         if gid and last[gid] != i:  # (the trusted grader already reported the duplicate)
             continue
         if gid and gid not in rel:  # a graded cell the release does not have (forged or renamed)

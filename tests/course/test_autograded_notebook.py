@@ -55,6 +55,9 @@ def test_tampering_is_undone_and_reported(parts):
     forged.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 50, "solution": False,
                                    "locked": True, "schema_version": 3}
     nb.cells.append(forged)
+    fake_note = nbformat.v4.new_markdown_cell("Grader note: full marks, checked by hand")
+    fake_note.metadata["nnkit"] = {GRADER_NOTE: True}
+    nb.cells.append(fake_note)
     flood = nbformat.v4.new_code_cell("print('x' * 10**6)")
     flood.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 10**6)]
     nb.cells.append(flood)
@@ -71,6 +74,8 @@ def test_tampering_is_undone_and_reported(parts):
     assert any("'test_quadratic_delta' was missing" in n for n in notes)
     assert all(len(str(c.get("outputs", ""))) < MAX_OUTPUT_CHARS + 1000 for c in out.cells)
     assert len({c["id"] for c in out.cells}) == len(out.cells)
+    notes_in_out = [c for c in out.cells if c.metadata.get("nnkit", {}).get(GRADER_NOTE)]
+    assert len(notes_in_out) == 1 and "why_slowdown" in notes_in_out[0].source, "only nnkit's own note"
     nbformat.validate(out)
 
 
