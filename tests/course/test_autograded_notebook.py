@@ -2,7 +2,8 @@
 
 Built from the student's notebook, it must carry the release's grading metadata whatever the
 student did to it: a forged graded cell loses its metadata, a deleted one comes back, a
-duplicated one is kept once, a locked cell gets the release's source, an output flood is cut;
+duplicated one is kept once, a locked cell gets the release's source, a student's cell posing
+as a grader note becomes an ordinary cell, an output flood is cut;
 each test cell shows the trusted report, as an error when it failed (how nbgrader scores it).
 """
 
