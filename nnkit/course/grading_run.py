@@ -8,8 +8,11 @@ and nnkit installed, e.g. a shared file system and the same container image).
 Each finished submission is written at once to ``OUT/results/<student>__<chapter>.json``
 together with a fingerprint of what was graded (the submitted notebooks, the release and the
 checks). A run that is killed can be started again: submissions whose fingerprint is
-unchanged are not graded again. At the end ``OUT/grades.csv`` and
-``OUT/feedback/<student>/<chapter>.html`` are written.
+unchanged are not graded again. At the end ``OUT/grades.csv`` is written (one column per
+exercise). With a term (:mod:`nnkit.course.term`, what ``nnkit grade`` uses; ``OUT`` is then
+``TERM/grading``) each submission goes into the term's nbgrader gradebook as soon as it is
+graded, and nbgrader renders the feedback at the end; without one, a small page per
+submission is written to ``OUT/feedback/<student>/<chapter>.html``.
 """
 
 from __future__ import annotations
