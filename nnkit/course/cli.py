@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](course, args)
-    except (BuildError, MutantError, FileNotFoundError, ValueError) as exc:
+    except (BuildError, MutantError, FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"nnkit {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -179,3 +179,18 @@ def test_nbgrader_autograde_cannot_overwrite_the_trusted_grades(term):
     with t.gradebook() as gb:
         assert gb.find_submission(CHAPTER, "wrong").score == before
     assert (t.autograded / "wrong" / CHAPTER / f"{NOTEBOOK}.ipynb").is_file()
+
+
+def test_the_commands_say_what_is_wrong(tmp_path, capsys):
+    empty = tmp_path / "empty-term"
+    assert main(["--root", str(REPO), "export", "--term", str(empty)]) == 2
+    assert "no gradebook" in capsys.readouterr().err
+    assert main(["--root", str(REPO), "grade", "--term", str(empty)]) == 2
+    assert "run `nbgrader collect <chapter>` first" in capsys.readouterr().err
+    assert main(["--root", str(REPO), "grade", "--term", str(empty), "--out", str(tmp_path / "o")]) == 2
+    assert "--out is for --engine nbgrader" in capsys.readouterr().err
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert main(["--root", str(REPO), "grade", "--term", str(foreign)]) == 2
+    assert "not written by nnkit" in capsys.readouterr().err
