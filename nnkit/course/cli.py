@@ -187,7 +187,8 @@ def _cmd_grade(course, args) -> int:
                                    sandbox=not args.unsafe)
         results = grade_class(course, submissions, None, args.chapter, jobs=args.jobs,
                               scheduler=args.scheduler, settings=settings, term=term,
-                              feedback=not args.no_feedback, log=_log if args.verbose else (lambda s: None))
+                              feedback=not args.no_feedback, log=_log if args.verbose else (lambda s: None),
+                              progress=not args.verbose)
         where = (f"the gradebook {term.root / 'gradebook.db'}, {term.autograded}/"
                  + ("" if args.no_feedback else f", {term.feedback_dir}/") + f" and {term.results_dir.parent / 'grades.csv'}")
     if not results:

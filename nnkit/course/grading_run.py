@@ -27,6 +27,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
+from tqdm import tqdm
+
 import nnkit
 from nnkit.course.grade import SubmissionResult, write_grades_csv
 from nnkit.course.manifest import Course, load_course
@@ -77,7 +79,7 @@ def _grade_task(task_data: dict, settings_data: dict) -> dict:
 def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = None, chapter_ids: list[str] | None = None,
                 jobs: int | None = None, scheduler: str | None = None, settings: GradingSettings | None = None,
                 log: Callable[[str], None] = print, term: Term | None = None,
-                feedback: bool = True) -> list[SubmissionResult]:
+                feedback: bool = True, progress: bool = False) -> list[SubmissionResult]:
     """Grade every submission under ``submissions_dir``; write results, grades.csv and feedback.
 
     With a ``term`` (:class:`~nnkit.course.term.Term`, what ``nnkit grade`` uses) every graded
@@ -102,6 +104,12 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
         Address of a Dask distributed scheduler; tasks then run on its workers.
     settings : GradingSettings, optional
         Timeouts, limits, sandbox on/off; the hidden-test secret is drawn here if not given.
+    term : Term, optional
+        Also write into this term's nbgrader gradebook (see above).
+    feedback : bool
+        With a term: let nbgrader render the feedback HTML.
+    progress : bool
+        Show a progress bar (tqdm, on stderr) while submissions are graded.
     """
     settings = settings or GradingSettings()
     if not settings.secret:
@@ -134,6 +142,7 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
     writer = _TermWriter(term, course, tasks, Path(submissions_dir), log) if term is not None else None
     settings_data = asdict(settings)
     start = time.perf_counter()
+    bar = tqdm(total=len(pending), unit="submission", desc="grading", disable=not progress or not pending)
 
     def finished(task: Task, key: str, data: dict) -> None:
         data["fingerprint"] = key
@@ -145,6 +154,7 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
         log(f"graded {task.student}/{task.chapter}: {sum(c['score'] for c in data['cells']):g}")
         if writer is not None:
             writer.record_quietly(task, data)
+        bar.update()
 
     if pending and scheduler:
         from distributed import Client, as_completed
@@ -163,6 +173,7 @@ def grade_class(course: Course, submissions_dir: Path, out_dir: Path | None = No
                 futures = {pool.submit(_grade_task, asdict(t), settings_data): (t, k) for t, k in pending}
                 for fut in cf.as_completed(futures):
                     finished(*futures[fut], fut.result())
+    bar.close()
     log(f"graded {len(pending)} submission(s) in {time.perf_counter() - start:.1f} s")
 
     results = []
