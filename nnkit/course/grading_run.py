@@ -27,6 +27,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
+from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
 import nnkit
@@ -205,10 +206,7 @@ class _TermWriter:
 
     def __init__(self, term: Term, course: Course, tasks: list[Task], submissions_dir: Path,
                  log: Callable[[str], None]):
-        from nbgrader.utils import parse_utc
-
         self.term, self.course, self.submissions_dir, self.log = term, course, submissions_dir, log
-        self._parse_utc = parse_utc
         for cid in sorted({t.chapter for t in tasks}):
             term.sync_chapter(course.chapter(cid))
         with term.gradebook() as gb:
@@ -240,7 +238,7 @@ class _TermWriter:
             stamp = read_timestamp(self._folder(task))
             complete = all((self.term.autograded / task.student / task.chapter / f"{name}.ipynb").is_file()
                            for name in self.course.chapter(task.chapter).notebooks)
-            if key in self.known and complete and self.known[key] == (self._parse_utc(stamp) if stamp else None):
+            if key in self.known and complete and self.known[key] == (parse_utc(stamp) if stamp else None):
                 continue
             self.record(task, done[key])
         chapters = sorted({c for _, c in self.recorded})

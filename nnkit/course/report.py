@@ -332,31 +332,25 @@ def _from_gradebook(gb, chapter: Chapter, course: Course) -> dict[str, tuple[Stu
     """``student -> (score, cells)`` of one chapter's gradebook submissions.
 
     ``cells``: ``grade_id -> (score, max_score, needs_manual_grade, manual_score)``. The late
-    penalty is the course's rule on the current score (what ``nnkit export`` writes, manual
-    grades included); a course without a rule keeps nbgrader's stored penalty.
+    penalty is the course's rule on the current score, manual grades included
+    (:func:`nnkit.course.term.late_penalties`, what ``nnkit export`` writes).
     """
+    from nnkit.course.term import late_penalties
+
     out = {}
-    rule = course.late_penalty
     for sub in gb.assignment_submissions(chapter.id):
         cells: dict[str, tuple] = {}
         auto = manual = 0.0
-        stored_penalty = 0.0
         seconds_late = float(sub.total_seconds_late or 0.0)
-        recomputed = 0.0
         for nb in sub.notebooks:
-            nb_score = 0.0
             for g in nb.grades:
                 if g.manual_score is not None:
                     manual += float(g.manual_score)
                 else:
                     auto += float(g.auto_score or 0.0)
-                score = float(g.score or 0.0)
-                nb_score += score
-                cells[g.name] = (score, float(g.max_score or 0.0), bool(g.needs_manual_grade), g.manual_score)
-            stored_penalty += float(nb.late_submission_penalty or 0.0)
-            recomputed += rule.penalty(nb_score, seconds_late)
-        has_rule = rule.per_day > 0 and rule.max > 0
-        penalty = recomputed if has_rule else stored_penalty
+                cells[g.name] = (float(g.score or 0.0), float(g.max_score or 0.0), bool(g.needs_manual_grade),
+                                 g.manual_score)
+        penalty = sum(p or 0.0 for p in late_penalties(course.late_penalty, sub))
         out[sub.student_id] = (StudentScore(sub.student_id, chapter.id, auto, manual, penalty,
                                             chapter.points, seconds_late), cells)
     return out

@@ -54,11 +54,11 @@ from traitlets.config import Config
 
 from nnkit.course import nbgrader_env
 from nnkit.course.grade import SubmissionResult
-from nnkit.course.manifest import Chapter, Course, find_root, load_course
+from nnkit.course.manifest import Chapter, Course, LatePenalty, find_root, load_course
 from nnkit.course.notebooks import grade_id
 
 __all__ = ["Term", "CourseLatePenalty", "HideGraderNotes", "RefuseNbgraderAutograde", "export",
-           "autograded_notebook"]
+           "late_penalties", "autograded_notebook"]
 
 log = logging.getLogger("nnkit.course.term")
 
@@ -174,12 +174,13 @@ def autograded_notebook(submitted: NotebookNode | None, release: NotebookNode, s
         From :func:`nnkit.course.trusted.grade_submission`.
     chapter : Chapter
     messages : list of str
-        Receives a note for each cell the student duplicated, deleted or forged.
+        Receives a note for each graded cell the student deleted or forged.
     """
     nb = copy.deepcopy(submitted if submitted is not None else release)
     rel = {grade_id(c): c for c in release.cells if grade_id(c)}
     sol = {grade_id(c): c for c in solution.cells if grade_id(c)}
-    # a duplicated graded cell: keep the last (the definition that ran last), say so
+    # a duplicated graded cell: keep the last (the definition that ran last; the trusted grader
+    # already reported the duplicate)
     last: dict[str, int] = {}
     for i, c in enumerate(nb.cells):
         if grade_id(c):
@@ -189,7 +190,7 @@ def autograded_notebook(submitted: NotebookNode | None, release: NotebookNode, s
         gid = grade_id(c)
         if isinstance(c.get("metadata", {}).get("nnkit"), dict):
             c.metadata.nnkit.pop(GRADER_NOTE, None)  # only nnkit writes grader notes
-        if gid and last[gid] != i:  # (the trusted grader already reported the duplicate)
+        if gid and last[gid] != i:
             continue
         if gid and gid not in rel:  # a graded cell the release does not have (forged or renamed)
             messages.append(f"cell {gid!r} is not a graded cell of this chapter: its grading metadata was removed")
@@ -496,6 +497,16 @@ def read_timestamp(folder: Path) -> str | None:
 
 
 # --------------------------------------------------------------------------- export
+def late_penalties(rule: LatePenalty, submission) -> list[float | None]:
+    """Each notebook's late penalty under ``rule`` on its current score (manual grades included).
+
+    ``submission`` is an nbgrader ``SubmittedAssignment``; ``None`` where it is not late
+    (nbgrader's convention). :func:`export` stores these; the class report shows them.
+    """
+    late = submission.total_seconds_late
+    return [rule.penalty(nb.score, late) if late > 0 else None for nb in submission.notebooks]
+
+
 def export(term: Term, path: Path | None = None) -> Path:
     """Final grades of the term as one CSV (nbgrader's export), late penalties recomputed first.
 
@@ -511,9 +522,8 @@ def export(term: Term, path: Path | None = None) -> Path:
     with term.gradebook() as gb:
         for assignment in gb.assignments:
             for sub in assignment.submissions:
-                late = sub.total_seconds_late
-                for nb in sub.notebooks:
-                    nb.late_submission_penalty = rule.penalty(nb.score, late) if late > 0 else None
+                for nb, penalty in zip(sub.notebooks, late_penalties(rule, sub)):
+                    nb.late_submission_penalty = penalty
         gb.db.commit()
         out = Path(path or term.grades_csv)
         out.parent.mkdir(parents=True, exist_ok=True)
