@@ -238,15 +238,19 @@ _LS_LOG_OF_SOFTMAX = (
     "maximum: every exp is then at most 1 and the sum at least 1",
     "s = z - z.max(axis=1, keepdims=True); return s - np.log(np.exp(s).sum(axis=1, keepdims=True))")
 _LS_EPS = ("you took the log of the softmax with a small epsilon or clipping to avoid ln 0: it stays finite but "
-           "is wrong, because the true log-probability (-1000 here) is far below ln(eps). Compute the log "
-           "directly: ln softmax(z)_j = (z_j - m) - ln sum_k e^(z_k - m), m the row maximum")
+           "is wrong, because the true log-probability (-1000 here) is far below ln(eps)",
+           "compute the log directly, never the probability: ln softmax(z)_j = (z_j - m) - ln sum_k e^(z_k - m), "
+           "m the row maximum")
 _LS_NAIVE_LSE = ("you computed ln sum_k e^(z_k) as written: e^1000 overflows to inf (and e^-1000 underflows to 0, "
-                 "whose log is -inf). Shift first: ln sum_k e^(z_k) = m + ln sum_k e^(z_k - m), m the row maximum")
+                 "whose log is -inf)",
+                 "shift first: ln sum_k e^(z_k) = m + ln sum_k e^(z_k - m), m the row maximum")
 _LS_SHIFT_ONLY = ("you subtracted the row maximum but not the log-sum-exp: z - m is the log of the UNnormalised "
-                  "exp(z - m); ln a_j = (z_j - m) - ln sum_k e^(z_k - m)")
+                  "exp(z - m)",
+                  "ln a_j = (z_j - m) - ln sum_k e^(z_k - m)")
 _LS_DROPPED_M = ("you subtracted ln sum_k e^(z_k - m), the log-sum-exp of the SHIFTED logits, from the unshifted "
-                 "z: the shift m is missing (ln sum_k e^(z_k) = m + ln sum_k e^(z_k - m)). Subtract m too, e.g. "
-                 "s = z - m, then s - ln sum_k e^(s_k)")
+                 "z: the shift m is missing",
+                 "ln sum_k e^(z_k) = m + ln sum_k e^(z_k - m): subtract m too, e.g. s = z - m, then "
+                 "s - ln sum_k e^(s_k)")
 _LS_SIGN = "the sign is flipped: ln a_j = z_j - logsumexp(z) is at most 0 (a probability is at most 1)"
 _LS_SOFTMAX = "that is softmax(z) itself; this exercise wants its natural logarithm, computed without forming it"
 _LS_LOG10 = ("you used np.log10; the log-softmax is the NATURAL log (np.log), the inverse of the np.exp inside "
@@ -262,7 +266,7 @@ _LS_GLOBAL_MAX = ("you subtracted ONE maximum for the whole batch (z.max()): the
                   "z.max(axis=1, keepdims=True)")
 
 
-def _ls_mistakes(z: np.ndarray, *names: str) -> list[tuple[np.ndarray, str]]:
+def _ls_mistakes(z: np.ndarray, *names: str) -> list[tuple[np.ndarray, str | tuple[str, ...]]]:
     why = {"log_of_softmax": _LS_LOG_OF_SOFTMAX, "log_of_naive_softmax": _LS_LOG_OF_SOFTMAX,
            "naive_lse": _LS_NAIVE_LSE,
            "shift_only": _LS_SHIFT_ONLY, "dropped_m": _LS_DROPPED_M, "sign": _LS_SIGN, "softmax": _LS_SOFTMAX,
@@ -273,7 +277,7 @@ def _ls_mistakes(z: np.ndarray, *names: str) -> list[tuple[np.ndarray, str]]:
     return [(wrong[n], why[n]) for n in names if n in wrong]
 
 
-def _eps_mistakes(z: np.ndarray) -> list[tuple[np.ndarray, str]]:
+def _eps_mistakes(z: np.ndarray) -> list[tuple[np.ndarray, str | tuple[str, ...]]]:
     """np.log(softmax + eps) and np.log(np.clip(softmax, eps, 1)) for the usual epsilons."""
     a = _ref_softmax(z)
     out = []
